@@ -1,0 +1,1 @@
+"""One click command per module; `femsyn.cli` assembles them into the `femsyn` group."""
