@@ -131,7 +131,7 @@ def test_real_mnist_shapes_counts_and_cache(isolated):
     assert any((isolated / "decoded").glob("mnist-*"))
     t0 = time.perf_counter()
     ds2 = data.load_dataset("mnist", REAL_ROOT, download=False)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.perf_counter() - t0 < 3.0  # typically ~0.4 s; generous for loaded CI
     np.testing.assert_array_equal(ds.train_x[:100], ds2.train_x[:100])
     np.testing.assert_array_equal(ds.eval_y, ds2.eval_y)
 

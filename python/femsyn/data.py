@@ -291,7 +291,7 @@ def cache_dir() -> Path:
 
 def _roots(data_dir: str | os.PathLike | None) -> list[tuple[Path, str]]:
     roots: list[tuple[Path, str]] = []
-    if data_dir is not None:
+    if data_dir is not None and str(data_dir) != "":
         roots.append((Path(data_dir).expanduser(), "data_dir / --data-dir"))
     env = os.environ.get("FEMSYN_DATA")
     if env:
@@ -606,7 +606,7 @@ def _fetch_verified(name: str, filename: str, dest: Path, check) -> None:
     part = dest.with_name(dest.name + ".part")
     for mirror in _MIRRORS[name]:
         url = mirror + filename
-        print(f"femsyn: downloading {url} -> {dest}", file=sys.stderr)
+        print(f"femsyn: trying to download {url} -> {dest}", file=sys.stderr)
         try:
             fetch_url(url, part)
             check(part)
@@ -692,7 +692,7 @@ def _not_found_message(name: str, data_dir, download_note: str) -> str:
     seen = set()
     entries: list[tuple[Path | None, str]] = list(_roots(data_dir))
     if not os.environ.get("FEMSYN_DATA"):
-        entries.insert(1 if data_dir is not None else 0, (None, "$FEMSYN_DATA"))
+        entries.insert(1 if data_dir not in (None, "") else 0, (None, "$FEMSYN_DATA"))
     for root, why in entries:
         if root is None:
             lines.append(f"  - {why}: not set")
