@@ -1,0 +1,158 @@
+"""`femsyn compare`: runs every design x seed once, reuses finished runs, builds the report."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from femsyn import compare as cmp
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_report import make_run  # noqa: E402
+
+
+@dataclasses.dataclass
+class FakeConfig:
+    """Stand-in for femsyn.train.TrainConfig with the contract's fields that matter here."""
+
+    net: str = "lenet"
+    synapse: str = "femfet-6b"
+    dataset: str = "mnist"
+    epochs: int = 2
+    batch_size: int = 64
+    lr: float | None = None
+    seed: int = 0
+    out: str | None = None
+    data_dir: str | None = None
+    train_limit: int | None = None
+    val_size: int = 0
+    width: float = 1.0
+    retention_s: float = 1e4
+    progress: bool = True
+
+
+@pytest.fixture
+def fake_train(monkeypatch):
+    """Replace femsyn.train: train() writes a tiny finished run and counts calls."""
+    calls: list[FakeConfig] = []
+    mod = types.ModuleType("femsyn.train")
+
+    def train(config: FakeConfig) -> dict:
+        calls.append(config)
+        acc = {"ideal-6b": 0.95, "femfet-6b": 0.94, "2t1fefet-6b": 0.93}[config.synapse]
+        make_run(
+            Path(config.out),
+            config.synapse,
+            config.seed,
+            acc,
+            epochs=config.epochs,
+            net=config.net,
+            dataset=config.dataset,
+        )
+        cfg = {k: v for k, v in dataclasses.asdict(config).items()}
+        (Path(config.out) / "config.json").write_text(json.dumps(cfg))
+        return json.loads((Path(config.out) / "summary.json").read_text())
+
+    mod.TrainConfig = FakeConfig
+    mod.train = train
+    monkeypatch.setitem(sys.modules, "femsyn.train", mod)
+    return calls
+
+
+DESIGNS = ["ideal-6b", "femfet-6b", "2t1fefet-6b"]
+
+
+def test_compare_trains_each_design_and_seed_once(fake_train, tmp_path):
+    report = cmp.compare("lenet", "mnist", DESIGNS, 2, tmp_path, log=None, epochs=2)
+    assert report == tmp_path / "report.html"
+    assert (tmp_path / "report.md").is_file()
+    assert len(fake_train) == 6
+    assert {(c.synapse, c.seed) for c in fake_train} == {(d, s) for d in DESIGNS for s in range(2)}
+    for c in fake_train:
+        assert Path(c.out) == tmp_path / "runs" / c.synapse / f"seed{c.seed}"
+        assert c.epochs == 2 and c.lr is None  # None overrides keep the TrainConfig default
+
+    # second call: everything is reused, nothing trains, the report is rebuilt
+    (tmp_path / "report.md").unlink()
+    cmp.compare("lenet", "mnist", DESIGNS, 2, tmp_path, log=None, epochs=2)
+    assert len(fake_train) == 6
+    assert (tmp_path / "report.md").is_file()
+
+    # one more seed: only the new runs train
+    cmp.compare("lenet", "mnist", DESIGNS, 3, tmp_path, log=None, epochs=2)
+    assert len(fake_train) == 9
+    assert "3 |" in (tmp_path / "report.md").read_text()  # seeds column
+
+
+def test_incomplete_run_is_trained_again(fake_train, tmp_path):
+    make_run(cmp.run_dir_for(tmp_path, "femfet-6b", 0), "femfet-6b", 0, 0.5, complete=False)
+    cmp.compare("lenet", "mnist", ["femfet-6b"], 1, tmp_path, log=None, epochs=2)
+    assert len(fake_train) == 1
+
+
+def test_finished_run_with_other_config_is_an_error(fake_train, tmp_path):
+    cmp.compare("lenet", "mnist", ["femfet-6b"], 1, tmp_path, log=None, epochs=2)
+    with pytest.raises(ValueError, match="different configuration.*epochs"):
+        cmp.compare("lenet", "mnist", ["femfet-6b"], 1, tmp_path, log=None, epochs=3)
+    assert len(fake_train) == 1
+
+
+def test_find_reusable(tmp_path):
+    rd = make_run(tmp_path / "r", "femfet-6b", 0, 0.9)
+    assert cmp.find_reusable(
+        rd, {"synapse": "femfet-6b", "seed": 0, "epochs": 2, "out": "elsewhere"}
+    )
+    assert not cmp.find_reusable(tmp_path / "nothing", {"seed": 0})
+    with pytest.raises(ValueError, match="seed"):
+        cmp.find_reusable(rd, {"synapse": "femfet-6b", "seed": 1})
+
+
+def test_bad_arguments(fake_train, tmp_path):
+    with pytest.raises(ValueError, match="seeds"):
+        cmp.compare("lenet", "mnist", DESIGNS, 0, tmp_path, log=None)
+    with pytest.raises(ValueError, match="designs"):
+        cmp.compare("lenet", "mnist", [], 1, tmp_path, log=None)
+
+
+def test_cli_validates_and_runs(fake_train, tmp_path, monkeypatch):
+    from femsyn.commands import compare as cmd
+
+    monkeypatch.setattr(
+        cmd, "_known_designs", lambda: ["float", "ideal-6b", "femfet-6b", "2t1fefet-6b"]
+    )
+    runner = CliRunner()
+    r = runner.invoke(cmd.command, ["--designs", "ideal-6b,rram-6b", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "rram-6b" in r.output and "femfet-6b" in r.output
+    r = runner.invoke(cmd.command, ["--net", "resnet", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "resnet" in r.output and "lenet" in r.output
+    r = runner.invoke(cmd.command, ["--dataset", "imagenet", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "imagenet" in r.output
+    r = runner.invoke(cmd.command, ["--designs", "femfet-6b,femfet-6b", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "twice" in r.output
+    r = runner.invoke(
+        cmd.command,
+        [
+            "--designs",
+            "ideal-6b,femfet-6b",
+            "--seeds",
+            "1",
+            "--epochs",
+            "2",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip().endswith("report.html")
+    assert len(fake_train) == 2 and fake_train[0].epochs == 2
+    # a mismatching finished run: a clean error, not a traceback
+    r = runner.invoke(
+        cmd.command,
+        ["--designs", "femfet-6b", "--seeds", "1", "--epochs", "3", "--out", str(tmp_path)],
+    )
+    assert r.exit_code == 1 and "different configuration" in r.output
