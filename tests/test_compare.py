@@ -34,6 +34,7 @@ class FakeConfig:
     width: float = 1.0
     retention_s: float = 1e4
     progress: bool = True
+    resume: bool = False
 
 
 @pytest.fixture
@@ -44,6 +45,11 @@ def fake_train(monkeypatch):
 
     def train(config: FakeConfig) -> dict:
         calls.append(config)
+        out = Path(config.out)
+        if config.resume:
+            assert (out / "checkpoint.npz").is_file()
+        elif out.exists() and any(out.iterdir()):  # like the real train: never clobber a run
+            raise FileExistsError(f"run directory {out} is not empty")
         acc = {"ideal-6b": 0.95, "femfet-6b": 0.94, "2t1fefet-6b": 0.93}[config.synapse]
         make_run(
             Path(config.out),
@@ -89,10 +95,22 @@ def test_compare_trains_each_design_and_seed_once(fake_train, tmp_path):
     assert "3 |" in (tmp_path / "report.md").read_text()  # seeds column
 
 
-def test_incomplete_run_is_trained_again(fake_train, tmp_path):
-    make_run(cmp.run_dir_for(tmp_path, "femfet-6b", 0), "femfet-6b", 0, 0.5, complete=False)
-    cmp.compare("lenet", "mnist", ["femfet-6b"], 1, tmp_path, log=None, epochs=2)
-    assert len(fake_train) == 1
+def test_unfinished_runs_resume_or_restart(fake_train, tmp_path):
+    # stopped after a checkpoint: resumed
+    rd = make_run(cmp.run_dir_for(tmp_path, "femfet-6b", 0), "femfet-6b", 0, 0.5, complete=False)
+    (rd / "checkpoint.npz").write_bytes(b"")
+    # stopped before the first checkpoint: its partial files are cleared and it trains afresh
+    rd1 = make_run(cmp.run_dir_for(tmp_path, "femfet-6b", 1), "femfet-6b", 1, 0.5, complete=False)
+    (rd1 / "summary.json").unlink()
+    cmp.compare("lenet", "mnist", ["femfet-6b"], 2, tmp_path, log=None, epochs=2)
+    assert [(c.seed, c.resume) for c in fake_train] == [(0, True), (1, False)]
+    # a foreign file in a run directory without a checkpoint is never deleted
+    rd2 = cmp.run_dir_for(tmp_path, "femfet-6b", 2)
+    rd2.mkdir(parents=True)
+    (rd2 / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError):
+        cmp.compare("lenet", "mnist", ["femfet-6b"], 3, tmp_path, log=None, epochs=2)
+    assert (rd2 / "notes.txt").read_text() == "mine"
 
 
 def test_finished_run_with_other_config_is_an_error(fake_train, tmp_path):

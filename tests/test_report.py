@@ -142,7 +142,15 @@ def make_run(
     )
     steps = np.arange(50)
     lsb = np.cumsum(rng.normal(size=(50, 8)), axis=0).astype(np.float32)
-    np.savez(path / "trace.npz", steps=steps, lsb=lsb, transfer_steps=np.array([10, 20, 30, 40]))
+    np.savez(  # the keys femsyn.train writes
+        path / "trace.npz",
+        layer=np.array("fc1"),
+        cells=np.arange(8),
+        step=steps,
+        lsb=lsb,
+        transfer_steps=np.array([10, 20, 30, 40]),
+        transfer_writes=np.array([3, 1, 2, 5]),
+    )
     np.savez(path / "writes.npz", **writes)
     return path
 

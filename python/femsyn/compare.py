@@ -31,7 +31,24 @@ DEFAULT_DESIGNS: dict[str, list[str]] = {
 }
 
 # Config keys that do not change what a run computes.
-_IGNORED_KEYS = {"out", "data_dir", "progress", "resume"}
+_IGNORED_KEYS = {
+    "out",
+    "data_dir",
+    "progress",
+    "resume",
+    "stop_after_epochs",
+    "threads",
+    "eval_batch_size",
+}
+# Files `train` writes into a run directory before its first checkpoint exists.
+_RUN_FILES = (
+    "config.json",
+    "metrics.jsonl",
+    "metrics.csv",
+    "summary.json",
+    "trace.npz",
+    "writes.npz",
+)
 
 
 def run_dir_for(out: str | Path, design: str, seed: int) -> Path:
@@ -154,6 +171,7 @@ def compare(
         for seed in seed_list:
             i += 1
             rd = run_dir_for(out, design, seed)
+            has_ckpt = (rd / "checkpoint.npz").is_file()
             cfg = tm.TrainConfig(
                 net=net, dataset=dataset, synapse=design, seed=seed, out=str(rd), **overrides
             )
@@ -161,9 +179,17 @@ def compare(
             if find_reusable(rd, wanted):
                 if log:
                     log(f"[{i}/{n_total}] {design} seed {seed}: reusing finished run in {rd}")
+            elif has_ckpt:
+                if log:
+                    log(f"[{i}/{n_total}] {design} seed {seed}: resuming unfinished run in {rd}")
+                tm.train(dataclasses.replace(cfg, resume=True))
             else:
                 if log:
                     log(f"[{i}/{n_total}] {design} seed {seed}: training into {rd}")
+                # a run that stopped before its first checkpoint: clear what train wrote, so it
+                # can start again (any other file makes train refuse the non-empty directory)
+                for name in _RUN_FILES:
+                    (rd / name).unlink(missing_ok=True)
                 rd.mkdir(parents=True, exist_ok=True)
                 tm.train(cfg)
             run_dirs[design].append(rd)

@@ -279,16 +279,20 @@ def _trace_arrays(
     if x is None or x.size != lsb.shape[0]:
         x = np.arange(lsb.shape[0], dtype=float)
     tr = np.zeros(0)
-    for k, v in trace.items():
-        if "transfer" in k.lower() and np.asarray(v).ndim == 1:
-            tr = np.asarray(v, dtype=float)
+    keys = ["transfer_steps"] + [k for k in trace if "transfer" in k.lower()]
+    for k in keys:
+        if k in trace and np.asarray(trace[k]).ndim == 1:
+            tr = np.asarray(trace[k], dtype=float)
             break
     return x, lsb, tr
 
 
 def _plot_lsb_traces(runs: Mapping[str, list[RunData]], path: Path, n_cells: int = 4) -> bool:
     items = []
+    rs_layer: dict[str, str] = {}
     for design, rs in runs.items():
+        if rs and "layer" in rs[0].trace:
+            rs_layer[design] = str(np.asarray(rs[0].trace["layer"]).reshape(-1)[0])
         if rs and rs[0].device.get("kind") == "hybrid":
             got = _trace_arrays(rs[0].trace)
             if got is not None:
@@ -315,8 +319,11 @@ def _plot_lsb_traces(runs: Mapping[str, list[RunData]], path: Path, n_cells: int
             if thr > 0:
                 for s in (-1, 1):
                     ax.axhline(s * thr, color="r", lw=0.6, ls="--", alpha=0.6)
+        layer = rs_layer.get(design, "")
         ax.set_title(
-            f"{design}: LSB of sampled cells (dotted: transfers; red: carry threshold)", fontsize=8
+            f"{design}{' ' + layer if layer else ''}: LSB of sampled cells "
+            "(dotted: MSB writes; red: carry threshold)",
+            fontsize=8,
         )
         ax.set_ylabel("LSB (pulse units)")
         ax.grid(alpha=0.3)

@@ -143,6 +143,6 @@ def command(
             data_dir=data_dir,
             retention_s=retention_s,
         )
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(str(report))
