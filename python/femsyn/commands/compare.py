@@ -25,6 +25,16 @@ def _known_designs() -> list[str]:
     return list(presets())
 
 
+def _names(module: str, func: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
+    """Registered names from the library (nets, datasets); the fallback only before a build."""
+    import importlib
+
+    try:
+        return tuple(getattr(importlib.import_module(module), func)())
+    except ImportError:  # pragma: no cover
+        return fallback
+
+
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     v = value.strip().lower()
     if v not in allowed:
@@ -121,8 +131,8 @@ def command(
     Finished runs found in --out with the same configuration are reused, so an interrupted
     comparison continues where it stopped and the report can be rebuilt for free.
     """
-    net = _choice(net, NETS, "network")
-    dataset = _choice(dataset, DATASETS, "dataset")
+    net = _choice(net, _names("femsyn.nets", "net_names", NETS), "network")
+    dataset = _choice(dataset, _names("femsyn.data", "dataset_names", DATASETS), "dataset")
     design_list = _designs(designs, dataset)
     from femsyn.compare import compare
 
