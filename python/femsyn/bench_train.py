@@ -1,0 +1,276 @@
+"""Training speed: images/s of one femsyn training step per network and synapse preset.
+
+Every (net, preset) pair gets its own network; the pairs are timed in rounds, each round running
+`steps` steps of every pair (preset order rotated each round), so slow phases of a shared machine
+hit all presets alike. Reported: the median images/s over rounds, and the median over rounds of
+the per-round ratio preset / float (a paired ratio: both measured within seconds of each other).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_NETS",
+    "DEFAULT_PRESETS",
+    "Stepper",
+    "bench_training",
+    "format_training",
+    "peak_memory",
+]
+
+DEFAULT_NETS: tuple[str, ...] = ("lenet", "mlp", "vgg")
+QUICK_NETS: tuple[str, ...] = ("lenet", "mlp")
+DEFAULT_PRESETS: tuple[str, ...] = ("float", "ideal-6b", "femfet-6b")
+
+
+def default_input_shape(net: str) -> tuple[int, ...]:
+    """The per-sample input shape a built-in net is defined for (its function's default:
+    MNIST for lenet/mlp, CIFAR-10 for vgg), in whatever layout femsyn.nets uses."""
+    import inspect
+
+    from femsyn.nets import NETS
+
+    return tuple(inspect.signature(NETS[net]).parameters["input_shape"].default)
+
+#: Relative number of steps per round (VGG steps take ~100x a LeNet step).
+STEP_SCALE: dict[str, float] = {"lenet": 1.0, "mlp": 2.0, "vgg": 0.1}
+
+
+class Stepper:
+    """One network on one synapse preset, fed random batches, doing full training steps.
+
+    A step is the body of the batch loop of :func:`femsyn.train.train`: gather a batch,
+    ``net.load_weights()`` (one readout per array), forward, softmax cross-entropy, backward,
+    SGD with momentum and weight decay, one ``arr.step(dw, images)`` per weighted layer (leak,
+    LSB pulses, overflow and periodic transfers happen inside). Hyper-parameters default to
+    :class:`femsyn.train.TrainConfig`'s.
+    """
+
+    def __init__(
+        self,
+        net: str,
+        preset: str,
+        *,
+        batch_size: int = 64,
+        seed: int = 0,
+        width: float = 1.0,
+        pool_batches: int = 8,
+    ) -> None:
+        from femsyn.nets import build_net
+        from femsyn.optim import SGD
+
+        try:
+            from femsyn.train import TrainConfig
+
+            cfg = TrainConfig()
+            lr, momentum, wd = cfg.lr, cfg.momentum, cfg.weight_decay
+        except Exception:  # training module unavailable: the contract's defaults
+            lr, momentum, wd = 0.05, 0.9, 1e-4
+        self.name = net
+        self.preset = preset
+        self.batch_size = batch_size
+        self.lr = lr
+        self.net = build_net(
+            net, preset, seed=seed, width=width, input_shape=default_input_shape(net)
+        )
+        shape = tuple(self.net.input_shape)  # the per-sample layout its forward() expects
+        self.opt = SGD(self.net.synaptic_layers, momentum=momentum, weight_decay=wd)
+        rng = np.random.default_rng(seed)
+        n_classes = int(self.net.output_shape[0])
+        # A pool of random images, standardized like real ones (the cost of a step depends on
+        # the shapes, not on pixel values), gathered by a random permutation as train() does.
+        n_pool = batch_size * pool_batches
+        self.pool_x = rng.standard_normal((n_pool, *shape), dtype=np.float32)
+        self.pool_y = rng.integers(0, n_classes, size=n_pool)
+        self._perm = rng.permutation(n_pool)
+        self.cells = int(self.net.cells)
+        try:
+            from femsyn.layers import to_internal as _ti
+        except ImportError:  # layers that take the data layout as is
+            _ti = None
+        self._to_internal = _ti
+        self._i = 0
+
+    def step(self) -> None:
+        from femsyn.layers import softmax_cross_entropy
+
+        k = self._i % (len(self._perm) // self.batch_size)
+        self._i += 1
+        idx = self._perm[k * self.batch_size : (k + 1) * self.batch_size]
+        x, y = self.pool_x[idx], self.pool_y[idx]
+        if self._to_internal is not None:
+            x = self._to_internal(x)  # (N, C, H, W) -> the layers' internal layout, as train() does
+        net = self.net
+        net.load_weights()
+        logits = net.forward(x, train=True)
+        _, grad, _ = softmax_cross_entropy(logits, y)
+        net.backward(grad)
+        self.opt.step(self.lr, len(idx))
+
+    def run(self, steps: int) -> float:
+        """Seconds for `steps` steps."""
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            self.step()
+        return time.perf_counter() - t0
+
+
+def bench_training(
+    nets: Sequence[str] = DEFAULT_NETS,
+    presets: Sequence[str] = DEFAULT_PRESETS,
+    *,
+    rounds: int = 5,
+    steps: int = 20,
+    warmup: int = 3,
+    batch_size: int = 64,
+    reference: str = "float",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """images/s per (net, preset), interleaved in rounds; ratios to `reference` per round."""
+    results: list[dict[str, Any]] = []
+    for net in nets:
+        steppers: dict[str, Stepper] = {}
+        for p in presets:
+            if progress:
+                progress(f"training {net} / {p}: build + warm-up")
+            s = Stepper(net, p, batch_size=batch_size)
+            for _ in range(min(warmup, 1) if net == "vgg" else warmup):
+                s.step()
+            steppers[p] = s
+        n_steps = max(1, int(round(steps * STEP_SCALE.get(net, 1.0))))
+        per_round: dict[str, list[float]] = {p: [] for p in presets}
+        order = list(presets)
+        for r in range(rounds):
+            if progress:
+                progress(f"training {net}: round {r + 1}/{rounds}")
+            for p in order:
+                sec = steppers[p].run(n_steps)
+                per_round[p].append(n_steps * batch_size / sec)
+            order = order[1:] + order[:1]  # rotate: nobody is always first or last
+        for p in presets:
+            ips = per_round[p]
+            row: dict[str, Any] = {
+                "net": net,
+                "preset": p,
+                "batch_size": batch_size,
+                "steps_per_round": n_steps,
+                "rounds": rounds,
+                "cells": steppers[p].cells,
+                "images_per_s": statistics.median(ips),
+                "images_per_s_best": max(ips),
+                "images_per_s_rounds": ips,
+                "step_ms": 1e3 * batch_size / statistics.median(ips),
+            }
+            if reference in per_round and p != reference:
+                ratios = [a / b for a, b in zip(ips, per_round[reference], strict=False)]
+                row[f"ratio_to_{reference}"] = statistics.median(ratios)
+                row[f"ratio_to_{reference}_rounds"] = ratios
+                # step-time overhead of the device model over the float step of the same loop
+                row[f"step_time_vs_{reference}"] = statistics.median(1.0 / q for q in ratios)
+            results.append(row)
+        del steppers
+    return {"reference": reference, "results": results}
+
+
+def format_training(t: dict[str, Any]) -> str:
+    from .bench import _fmt, _table
+
+    ref = t.get("reference", "float")
+    rows = []
+    for r in t["results"]:
+        rows.append(
+            [
+                r["net"],
+                r["preset"],
+                f"{r['cells']:,}",
+                _fmt(r["images_per_s"], ",.0f"),
+                _fmt(r["images_per_s_best"], ",.0f"),
+                _fmt(r["step_ms"], ".2f"),
+                _fmt(r.get(f"ratio_to_{ref}"), ".3f"),
+                _fmt(r.get(f"step_time_vs_{ref}"), ".3f"),
+            ]
+        )
+    first = t["results"][0] if t["results"] else {}
+    head = (
+        f"training steps (batch {first.get('batch_size', '-')}, random data, "
+        f"median of {first.get('rounds', '-')} interleaved rounds)"
+    )
+    table = _table(
+        ["net", "preset", "cells", "images/s", "best", "ms/step", f"x {ref}", f"step time / {ref}"],
+        rows,
+    )
+    return head + "\n" + table
+
+
+# --- peak memory ---------------------------------------------------------------------------------
+def _child_peak_memory(args: dict[str, Any]) -> dict[str, Any]:
+    """Run in a fresh interpreter: a short LeNet training; report the process's peak RSS."""
+    steps = int(args.get("steps", 50))
+    preset = args.get("preset", "femfet-6b")
+    how = "random data, Stepper"
+    data_dir = args.get("data_dir") or os.environ.get("FEMSYN_DATA")
+    done = False
+    if data_dir and os.path.isdir(data_dir):
+        try:
+            from femsyn.train import TrainConfig, train
+
+            cfg = TrainConfig(
+                net="lenet",
+                synapse=preset,
+                dataset="mnist",
+                epochs=1,
+                batch_size=64,
+                train_limit=steps * 64,
+                data_dir=data_dir,
+                progress=False,
+            )
+            train(cfg)
+            how = f"femsyn.train.train on MNIST ({steps * 64} images + evaluation)"
+            done = True
+        except Exception as e:  # fall back to the stepper, say why
+            how = f"random data, Stepper (train() failed: {type(e).__name__}: {e})"
+    if not done:
+        s = Stepper("lenet", preset)
+        s.run(steps)
+    ru = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    scale = 1 if sys.platform == "darwin" else 1024
+    return {"preset": preset, "steps": steps, "how": how, "peak_rss_mib": ru * scale / 2**20}
+
+
+def peak_memory(
+    steps: int = 50, preset: str = "femfet-6b", data_dir: str | None = None, timeout: float = 300
+) -> dict[str, Any]:
+    """Peak resident memory of a LeNet training, measured in a fresh Python process.
+
+    A subprocess, because this process's own peak includes the kernel benches' large arrays.
+    """
+    args = json.dumps({"steps": steps, "preset": preset, "data_dir": data_dir})
+    code = (
+        "import json, sys\n"
+        "from femsyn.bench_train import _child_peak_memory\n"
+        f"print('@@' + json.dumps(_child_peak_memory(json.loads({args!r}))))\n"
+    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s", "preset": preset}
+    for line in proc.stdout.splitlines():
+        if line.startswith("@@"):
+            out = json.loads(line[2:])
+            out["limit_mib"] = 1024
+            return out
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+    return {"error": f"exit {proc.returncode}: {tail[0]}", "preset": preset}
