@@ -1,0 +1,172 @@
+"""Native core of femsyn (Rust): synapse arrays and their kernels.
+
+Users import these names from :mod:`femsyn`, never from ``femsyn._core``.
+
+Conventions of every method:
+
+* Arrays go in as ``numpy.ndarray`` of the exact dtype (``float32`` for weights) and shape
+  ``(rows, cols)``. A non-array or another dtype raises ``TypeError``; a wrong shape or a
+  NaN/inf value raises ``ValueError`` naming the argument. Non-contiguous arrays are accepted
+  (copied once). Nothing is converted silently (no float64 -> float32 casts).
+* Every O(cells) kernel releases the GIL and runs on femsyn's own thread pool
+  (:func:`set_num_threads` or the ``FEMSYN_NUM_THREADS`` environment variable). Results are
+  bit-identical for any thread count: every random number is a pure function of
+  (seed, stream, step counter, cell index).
+* Time is physical seconds. LSB leak is applied lazily (exactly, as ``exp(-t / tau_i)``);
+  reading weights never changes the state or the future trajectory.
+"""
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+STATE_FORMAT: int
+
+def validate_device(device: Any) -> None:
+    """Validate device parameters (a DeviceParams, a mapping of field names, or any object with
+    those attributes). Raises ValueError (bad value or unknown name, listing the valid names) or
+    TypeError (wrong type). Used by ``DeviceParams.__post_init__``."""
+
+def set_num_threads(n: int) -> None:
+    """Set the number of worker threads used by the kernels (1..1024). Results do not depend
+    on it. Overrides ``FEMSYN_NUM_THREADS`` (read at import; invalid values raise there)."""
+
+def get_num_threads() -> int:
+    """Number of worker threads used by the kernels."""
+
+def device_fields() -> list[str]:
+    """Names of all device parameters in declaration order."""
+
+class SynapseArray:
+    """The synapses of one layer: a ``rows x cols`` weight matrix on a synapse design.
+
+    Kinds (``device.kind``):
+
+    * ``"float"``: float32 weights; ``update`` adds ``dw``.
+    * ``"ideal"``: weights on the ``2**msb_bits`` levels of the signed mapping; ``update``
+      rounds ``dw / D`` (stochastic or nearest) to whole steps, truncated at
+      ``max_pulses_per_update`` and clipped at the rails. No noise, leak or transfer.
+    * ``"hybrid"``: per cell a non-volatile MSB level ``m`` (FeMFET polarization), a volatile
+      LSB charge ``lsb`` in pulse units, an MSB programming error and a write counter.
+      Training weight ``level(m) + msb_offset + msb_error + D_L * lsb``; inference weight
+      ``level(m) + msb_offset + msb_error`` (LSBs are gone).
+
+    Device-to-device variation (LSB up/down step scale, leak time constant, MSB level offset)
+    is drawn once here from ``seed``. Initial weights are the level nearest 0 (float: 0);
+    call :meth:`program` to write initial weights.
+
+    Args:
+        rows, cols: shape of the weight matrix (>= 1).
+        device: a :class:`femsyn.DeviceParams`, a mapping of its field names (missing fields take
+            the defaults; unknown names raise ValueError), or an object with those attributes.
+        seed: seed of every random stream of this array (integer in [0, 2**64 - 1]).
+        w_max: weight range ``[-w_max, w_max]`` of this layer (> 0).
+    """
+
+    def __init__(
+        self,
+        rows: int,
+        cols: int,
+        device: Any,
+        *,
+        seed: int = 0,
+        w_max: float = 1.0,
+    ) -> None: ...
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, cols)."""
+    @property
+    def size(self) -> int:
+        """rows * cols."""
+    @property
+    def kind(self) -> Literal["float", "ideal", "hybrid"]:
+        """The device kind."""
+    @property
+    def device(self) -> dict[str, Any]:
+        """The validated device parameters as a dict (``DeviceParams(**arr.device)`` rebuilds)."""
+    @property
+    def w_max(self) -> float:
+        """Weight range of this array."""
+    @property
+    def seed(self) -> int:
+        """Seed of this array's random streams."""
+    @property
+    def levels(self) -> npt.NDArray[np.float64]:
+        """Weight of every MSB (ideal: quantization) level index, ascending."""
+    @property
+    def msb_step(self) -> float:
+        """D_M: spacing of the MSB (ideal) levels in weight units."""
+    @property
+    def lsb_step(self) -> float:
+        """D_L = D_M / N_L: weight change of one LSB pulse (ideal: D; float: D_M of the mapping)."""
+
+    def program(self, w: npt.NDArray[np.float32]) -> None:
+        """Initial write of the weights (not counted as MSB writes / endurance).
+
+        float: copied. ideal: rounded to a level (per ``rounding``), clipped at the rails.
+        hybrid: MSB = nearest level, LSB = residual in pulses (rounded per ``rounding``, clipped
+        at +-L_max), MSB programming error drawn; pending leak is cleared.
+        """
+    def update(self, dw: npt.NDArray[np.float32]) -> None:
+        """Apply a requested weight change (one mini-batch).
+
+        hybrid, per cell, in one pass: pending leak; ``n = round(dw / D_L)`` (stochastic by
+        default), ``|n|`` truncated at ``max_pulses_per_update`` (counted as
+        ``truncated_pulses``); the LSB moves by ``n`` steps of size ``(1 +- a) * d2d`` with
+        cycle-to-cycle noise (the sum of ``n`` noisy pulses, ``n + sigma sqrt(n) xi``, exact in
+        distribution), optional soft saturation, clipped at ``+-L_max`` (``clipped_pulses``);
+        then the overflow trigger ``|lsb| >= carry_threshold * N_L`` carries into the MSB.
+        """
+    def advance(self, seconds: float) -> None:
+        """Let simulated time pass (>= 0, finite). The LSB leaks toward 0 as exp(-t / tau_i)."""
+    def transfer(self) -> int:
+        """Carry the LSB into the MSB for all cells now; returns the MSB writes done.
+
+        Per cell: read the LSB (optional read noise and ADC), ``c = round(lsb / N_L)``; if
+        ``c != 0`` and the cell is not worn: ``m <- clip(m + c)``, one write per level change
+        (programming error redrawn, write counter and wear-out updated), carries lost at the
+        rails counted; residual ``keep`` (``lsb -= moved * N_L``) or ``reset`` (``lsb = 0``).
+        float/ideal: no-op, returns 0.
+        """
+    def step(self, dw: npt.NDArray[np.float32], images: int = 1) -> int:
+        """One training step: ``advance(images * t_image_s)``, ``update(dw)``, then a periodic
+        transfer when the image counter crosses a multiple of ``transfer_every_images``.
+        Returns the MSB writes of this step (overflow carries + periodic transfer)."""
+    def weights(
+        self, inference: bool = False, retention_s: float = 0.0
+    ) -> npt.NDArray[np.float32]:
+        """Current weights, float32 ``(rows, cols)``.
+
+        ``inference=False``: training weights (MSB + LSB with leak applied).
+        ``inference=True``: MSB only, ``(level + offset + msb_error) * exp(-retention_s /
+        tau_retention_s)`` plus per-readout read noise (``msb_read_noise_rel``; each noisy
+        readout advances the read-noise stream). The state is not modified.
+        """
+    def counters(self) -> dict[str, int | float]:
+        """Event counters: pulses, clipped_pulses (lost at the LSB rails; ideal: at the level
+        rails), truncated_pulses (dropped by max_pulses_per_update), msb_writes, lost_carries,
+        worn_cells, transfers (events), overflow_carries (overflow-triggered carry attempts),
+        updates, images, time_s (float), max_cell_writes, latency_pulses (sum over updates of
+        the largest |n|)."""
+    def msb_write_counts(self) -> npt.NDArray[np.uint32]:
+        """Per-cell MSB write counts (zeros for float/ideal)."""
+    def lsb(self) -> npt.NDArray[np.float32]:
+        """Per-cell LSB charge in pulse units, pending leak applied (zeros for float/ideal)."""
+    def msb_levels(self) -> npt.NDArray[np.int16]:
+        """Per-cell MSB level: ``m`` in 0..N_M-1 (offset mapping) or the signed ``d`` in
+        -(N_M-1)..N_M-1 (differential); ideal: the level index likewise; float: zeros."""
+    def tau_leak(self) -> npt.NDArray[np.float32]:
+        """Per-cell leak time constants in seconds (inf when there is no leak)."""
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue bit-identically: ``format``, ``kind``, ``rows``,
+        ``cols``, ``seed``, ``w_max``, ``device`` (dict), ``pending_dt_s``, ``counters`` (dict),
+        ``rng_steps`` (dict of stream positions) and the per-cell arrays of the kind (float:
+        ``w``; ideal: ``msb``; hybrid: ``msb`` u16, ``lsb``, ``msb_error``, ``msb_writes`` u32,
+        ``step_up``, ``step_down``, ``leak_rate`` (1/tau, 1/s), ``msb_offset``)."""
+    @staticmethod
+    def from_state(state: Mapping[str, Any]) -> SynapseArray:
+        """Rebuild an array from :meth:`state_dict` (numpy 0-d scalars accepted, e.g. from
+        ``np.load``). Raises ValueError/TypeError naming the missing or malformed entry."""
+    def __reduce__(self) -> tuple[Any, ...]: ...

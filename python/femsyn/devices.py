@@ -1,0 +1,278 @@
+"""Synapse device parameters and the named designs femsyn compares.
+
+A :class:`DeviceParams` describes one synapse design: how a weight is split into non-volatile
+MSB levels and volatile LSB charge, the LSB pulse physics (step size, noise, asymmetry, leak),
+when and how LSBs are carried into the MSB, and the MSB device (programming error, endurance,
+retention). All fields carry SI units in their names (``tau_leak_s``, ``c_node_f``); relative
+spreads end in ``_rel``. The physics is described in the design note ``device-model.md``.
+
+Noise terms declare when they are drawn:
+
+* device-to-device (``step_d2d_rel``, ``tau_leak_d2d_rel``, ``msb_d2d_rel``): once, when a
+  :class:`~femsyn.SynapseArray` is built, from its seed;
+* cycle-to-cycle (``step_c2c_rel``, ``msb_prog_sigma_rel``): per pulse / per MSB write;
+* read noise (``lsb_read_noise_steps`` at transfer, ``msb_read_noise_rel`` at inference
+  readout): per readout.
+
+Parameters are validated by the Rust core when the dataclass is created (one implementation),
+so an invalid ``DeviceParams`` cannot exist::
+
+    >>> from femsyn.devices import preset
+    >>> dev = preset("femfet-6b")
+    >>> dev.total_bits, dev.n_msb_levels, dev.n_lsb_steps
+    (6, 4, 16)
+    >>> round(dev.pulse_delta_v * 1e3, 1)  # mV per LSB pulse
+    33.4
+
+Values marked *reconstructed* are documented defaults, not numbers quoted from a paper (only
+the abstract of arXiv 2004.00703 is public in full); they stay parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import _core
+
+__all__ = ["DeviceParams", "preset", "presets"]
+
+
+@dataclass(frozen=True)
+class DeviceParams:
+    """Parameters of one synapse design (immutable, validated at construction).
+
+    Weight mapping: ``N_M = 2**msb_bits`` MSB levels, ``N_L = 2**lsb_bits`` LSB steps per MSB
+    step. With the ``"offset"`` mapping the levels are ``(m + 0.5) * D_M - w_max``,
+    ``D_M = 2 w_max / N_M`` (no zero level); with ``"differential"`` (a G+/G- pair) they are
+    ``d * D_M``, ``d`` in ``-(N_M-1)..N_M-1``, ``D_M = w_max / (N_M - 1)``. One LSB pulse moves
+    the weight by ``D_L = D_M / N_L``. ``w_max`` belongs to the array (per layer), not here.
+
+    Kinds: ``"float"`` (float32 software baseline; bit fields ignored), ``"ideal"`` (quantized
+    weights with ``msb_bits`` total bits, same rounding, no device effects; ``lsb_bits``
+    ignored) and ``"hybrid"`` (the MSB+LSB synapse).
+
+    Raises:
+        ValueError: a field is outside its allowed range (the message names field, value and
+            the allowed values).
+        TypeError: a field has the wrong type.
+    """
+
+    name: str = "custom"
+    #: "float" | "ideal" | "hybrid"
+    kind: str = "hybrid"
+    #: hybrid: MSB bits (N_M = 2**msb_bits, 1..8); ideal: total bits (1..15); float: ignored
+    msb_bits: int = 2
+    #: hybrid: N_L = 2**lsb_bits LSB steps per MSB step (0..16); ideal/float: ignored
+    lsb_bits: int = 4
+    #: "offset" (one cell + reference, no zero level) | "differential" (pair, zero level)
+    signed_mapping: str = "offset"
+    #: "stochastic" (default; SGD steps are far below one LSB) | "nearest"
+    rounding: str = "stochastic"
+    #: n_max: |pulses| per update is clipped here (the dropped pulses are counted)
+    max_pulses_per_update: int = 64
+    #: LSB rail L_max = headroom * N_L pulse units (pulses beyond it are counted as clipped)
+    lsb_headroom_msb_steps: float = 1.0
+    #: up step 1 + a, down step 1 - a (in (-1, 1))
+    step_asymmetry_rel: float = 0.0
+    #: static per-cell relative spread of the step size (drawn at build, up and down separately)
+    step_d2d_rel: float = 0.0
+    #: per-pulse relative noise of the step size
+    step_c2c_rel: float = 0.0
+    #: 0 = off; step shrinks by (1 - s * |lsb| / L_max) when moving toward the rail
+    lsb_soft_saturation: float = 0.0
+    #: LSB leak time constant in seconds (math.inf = no leak); reconstructed default 1 s
+    tau_leak_s: float = 1.0
+    #: per-cell relative spread of tau (lognormal, mean tau); reconstructed default 30 %
+    tau_leak_d2d_rel: float = 0.3
+    #: simulated time per training image
+    t_image_s: float = 1e-6
+    #: periodic transfer every this many images (0 = off); 8000 as in Ambrogio et al. 2018
+    transfer_every_images: int = 8000
+    #: overflow transfer when |lsb| >= threshold * N_L (0 = off)
+    carry_threshold: float = 0.5
+    #: "keep" (lsb -= carried * N_L; conserves the weight) | "reset" (lsb <- 0)
+    residual: str = "keep"
+    #: LSB read at transfer through an ADC of this many bits over +-L_max (0 = ideal)
+    adc_bits: int = 0
+    #: std of the LSB read at transfer, in LSB steps
+    lsb_read_noise_steps: float = 0.0
+    #: MSB programming error std, fraction of the weight range 2 w_max, redrawn per write
+    msb_prog_sigma_rel: float = 0.005
+    #: static per-cell MSB level offset std, fraction of D_M
+    msb_d2d_rel: float = 0.0
+    #: per-readout MSB read noise std (inference readout), fraction of D_M
+    msb_read_noise_rel: float = 0.0
+    #: wear-out ("stuck": the cell keeps its level) once msb_writes > endurance
+    endurance_cycles: float = 1e10
+    #: MSB relaxes toward weight 0 with this time constant (inference retention)
+    tau_retention_s: float = 1e4
+    #: LSB update pulse width
+    pulse_width_s: float = 250e-12
+    #: LSB charge/discharge current
+    pulse_current_a: float = 6.67e-6
+    #: LSB storage-node capacitance
+    c_node_f: float = 50e-15
+    #: supply voltage
+    v_dd_v: float = 1.8
+    #: time of one MSB program/erase
+    msb_write_time_s: float = 100e-9
+    #: MSB program/erase voltage
+    msb_write_voltage_v: float = 1.8
+
+    def __post_init__(self) -> None:
+        _core.validate_device(self)
+
+    # ---- derived quantities (no state) ----
+    @property
+    def total_bits(self) -> int:
+        """Weight precision in bits: msb+lsb (hybrid), msb_bits (ideal), 32 (float)."""
+        if self.kind == "hybrid":
+            return self.msb_bits + self.lsb_bits
+        if self.kind == "ideal":
+            return self.msb_bits
+        return 32
+
+    @property
+    def n_msb_levels(self) -> int:
+        """N_M = 2**msb_bits."""
+        return 2**self.msb_bits
+
+    @property
+    def n_lsb_steps(self) -> int:
+        """N_L = 2**lsb_bits LSB steps per MSB step."""
+        return 2**self.lsb_bits
+
+    @property
+    def pulse_delta_v(self) -> float:
+        """Storage-node voltage step of one LSB pulse, I * t / C (volts)."""
+        return self.pulse_current_a * self.pulse_width_s / self.c_node_f
+
+    @property
+    def pulse_energy_j(self) -> float:
+        """Energy of one LSB pulse, about C * V_DD * dV (joules)."""
+        return self.c_node_f * self.v_dd_v * self.pulse_delta_v
+
+    # ---- conversions ----
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as a plain dict (JSON friendly except math.inf)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DeviceParams:
+        """Build from a mapping of field names (unknown names: ValueError listing valid ones)."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = [k for k in d if k not in names]
+        if unknown:
+            raise ValueError(
+                f"unknown device parameter(s) {', '.join(map(repr, unknown))}; "
+                f"valid names: {', '.join(names)}"
+            )
+        return cls(**dict(d))
+
+    def replace(self, **changes: Any) -> DeviceParams:
+        """A copy with some fields changed (validated)."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = [k for k in changes if k not in names]
+        if unknown:
+            raise ValueError(
+                f"unknown device parameter(s) {', '.join(map(repr, unknown))}; "
+                f"valid names: {', '.join(sorted(names))}"
+            )
+        return dataclasses.replace(self, **changes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets. Sources:
+#   [K20]  M. Kazemi, R. Rajaei, K. Ni, S. Datta, M. Niemier, X. S. Hu, "A Hybrid FeMFET-CMOS
+#          Analog Synapse Circuit for Neural Network Training and Inference", ISCAS 2020,
+#          arXiv 2004.00703: 6/8-bit weights, 1.8 V, 1e10 MSB endurance, 250 ps LSB pulses
+#          (16.7 % shorter than earlier hybrid cells), MNIST 98.2 % (ideal 98.6 %), CIFAR-10
+#          88.8 % (ideal 89.6 %).
+#   [N18]  K. Ni et al., "In-memory computing primitive for sensor data fusion in 28 nm HKMG
+#          FeFET technology" / FeMFET, IEDM 2018: +-1.8 V program/erase, ~100 ns writes,
+#          >1e10 cycles, 2 bits/cell, ~1e4 s worst-case retention.
+#   [S18]  X. Sun, P. Wang, K. Ni, S. Datta, S. Yu, "Exploiting hybrid precision for training
+#          and inference: a 2T-1FeFET based analog synaptic weight cell", IEDM 2018.
+#   [A18]  S. Ambrogio et al., "Equivalent-accuracy accelerated neural-network training using
+#          analogue memory", Nature 558, 60-67 (2018): 3T1C + 2 PCM, transfer every 8000
+#          images, capacitor reset after transfer.
+# ---------------------------------------------------------------------------------------------
+
+_FEMFET: dict[str, Any] = dict(
+    kind="hybrid",
+    # 2 MSB bits: the FeMFET was shown at 2 bits/cell [N18] (split reconstructed).
+    msb_bits=2,
+    pulse_width_s=250e-12,  # [K20]
+    v_dd_v=1.8,  # [K20]
+    msb_write_voltage_v=1.8,  # [K20], [N18]
+    msb_write_time_s=100e-9,  # [N18]
+    endurance_cycles=1e10,  # [K20], [N18]
+    tau_retention_s=1e4,  # [N18] worst case
+    # reconstructed: 6.67 uA * 250 ps / 50 fF = 33 mV per pulse (3T1C-like dV), tau 1 s +- 30 %
+    pulse_current_a=6.67e-6,
+    c_node_f=50e-15,
+    tau_leak_s=1.0,
+    tau_leak_d2d_rel=0.3,
+    msb_prog_sigma_rel=0.005,  # reconstructed
+    residual="keep",
+    transfer_every_images=8000,  # as in [A18] (reconstructed for [K20])
+)
+
+_PRESETS: dict[str, dict[str, Any]] = {
+    # float32 software baseline.
+    "float": dict(kind="float", msb_bits=0, lsb_bits=0),
+    # The paper's "ideal implementation at the same precision" [K20]: quantized weights, same
+    # stochastic rounding, no device effects.
+    "ideal-6b": dict(kind="ideal", msb_bits=6, lsb_bits=0),
+    "ideal-8b": dict(kind="ideal", msb_bits=8, lsb_bits=0),
+    # The paper's design [K20]: 6 bits = 2 MSB (FeMFET) + 4 LSB (charge node).
+    "femfet-6b": dict(_FEMFET, lsb_bits=4),
+    # Extended 8-bit design [K20] (CIFAR-10): 2 MSB + 6 LSB (split reconstructed).
+    "femfet-8b": dict(_FEMFET, lsb_bits=6),
+    # 2T-1FeFET hybrid cell [S18]: 4 MSB levels of 64 (2 + 4 bits), LSB on the FeFET gate charge,
+    # reset after transfer. Reconstructed: 1 ns pulses (note [K20]'s "16.7 % shorter" implies a
+    # 300 ps reference pulse), ~1e8 cycles, 3 us / 4 V MSB writes.
+    "2t1fefet-6b": dict(
+        _FEMFET,
+        lsb_bits=4,
+        pulse_width_s=1e-9,
+        residual="reset",
+        endurance_cycles=1e8,
+        msb_write_time_s=3e-6,
+        msb_write_voltage_v=4.0,
+    ),
+    # 3T1C + 2PCM [A18]: PCM pair G+/G- (differential mapping, zero level exists), LSB on the 3T1C
+    # capacitor, transfer every 8000 images then the capacitor is reset. Reconstructed: 500 ps
+    # pulses, 1e8 PCM endurance, 2 % programming error (PCM closed-loop tuning), 1 us writes,
+    # PCM drift/retention taken as 1e4 s.
+    "3t1c2pcm-6b": dict(
+        _FEMFET,
+        lsb_bits=4,
+        signed_mapping="differential",
+        pulse_width_s=500e-12,
+        residual="reset",
+        endurance_cycles=1e8,
+        msb_prog_sigma_rel=0.02,
+        msb_write_time_s=1e-6,
+        msb_write_voltage_v=3.0,
+    ),
+}
+
+
+def presets() -> list[str]:
+    """Names of the built-in designs, in a stable order."""
+    return list(_PRESETS)
+
+
+def preset(name: str) -> DeviceParams:
+    """The named design as a :class:`DeviceParams`.
+
+    Raises:
+        ValueError: unknown name (the message lists the valid names).
+    """
+    if not isinstance(name, str) or name not in _PRESETS:
+        raise ValueError(f"unknown preset {name!r}; valid names: {', '.join(_PRESETS)}")
+    return DeviceParams(name=name, **_PRESETS[name])
