@@ -1,0 +1,44 @@
+"""``femsyn eval``: the three accuracies of a saved run (run directory or checkpoint.npz)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from femsyn.commands.train import USER_ERRORS, _one_line
+
+
+@click.command("eval")
+@click.argument("path", type=click.Path(exists=True))
+@click.option(
+    "--retention-s",
+    type=float,
+    default=None,
+    help="Retention time for the MSB-only accuracy.  [default: the run's own]",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Dataset folder (else the run's, $FEMSYN_DATA, cache).",
+)
+@click.option("--json", "as_json", is_flag=True, default=False, help="Print the result as JSON.")
+def command(path: str, retention_s: float | None, data_dir: str | None, as_json: bool) -> None:
+    """Evaluate the checkpoint in PATH (a run directory or a checkpoint.npz)."""
+    from femsyn.train import evaluate_checkpoint
+
+    try:
+        r: dict[str, Any] = evaluate_checkpoint(path, retention_s=retention_s, data_dir=data_dir)
+    except USER_ERRORS as e:
+        raise click.ClickException(_one_line(e)) from None
+    if as_json:
+        click.echo(json.dumps(r, indent=2))
+        return
+    click.echo(f"{path} (after epoch {r['epoch']}), accuracy on {r['split']}:")
+    click.echo(f"  training weights (MSB+LSB)     {100 * r['train_weights']:6.2f} %")
+    click.echo(f"  inference, MSB-only            {100 * r['msb_only']:6.2f} %")
+    click.echo(
+        f"  MSB-only after {r['retention_s']:.3g} s retention {100 * r['msb_retention']:6.2f} %"
+    )
