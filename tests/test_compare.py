@@ -122,9 +122,7 @@ def test_finished_run_with_other_config_is_an_error(fake_train, tmp_path):
 
 def test_find_reusable(tmp_path):
     rd = make_run(tmp_path / "r", "femfet-6b", 0, 0.9)
-    assert cmp.find_reusable(
-        rd, {"synapse": "femfet-6b", "seed": 0, "epochs": 2, "out": "elsewhere"}
-    )
+    assert cmp.find_reusable(rd, {"synapse": "femfet-6b", "seed": 0, "epochs": 2, "out": "elsewhere"})
     assert not cmp.find_reusable(tmp_path / "nothing", {"seed": 0})
     with pytest.raises(ValueError, match="seed"):
         cmp.find_reusable(rd, {"synapse": "femfet-6b", "seed": 1})
@@ -140,9 +138,7 @@ def test_bad_arguments(fake_train, tmp_path):
 def test_cli_validates_and_runs(fake_train, tmp_path, monkeypatch):
     from femsyn.commands import compare as cmd
 
-    monkeypatch.setattr(
-        cmd, "_known_designs", lambda: ["float", "ideal-6b", "femfet-6b", "2t1fefet-6b"]
-    )
+    monkeypatch.setattr(cmd, "_known_designs", lambda: ["float", "ideal-6b", "femfet-6b", "2t1fefet-6b"])
     runner = CliRunner()
     r = runner.invoke(cmd.command, ["--designs", "ideal-6b,rram-6b", "--out", str(tmp_path)])
     assert r.exit_code == 2 and "rram-6b" in r.output and "femfet-6b" in r.output

@@ -57,9 +57,7 @@ def test_area_formulas():
 def test_write_energies_and_endurance():
     assert costs.fe_write_energy(0.2, 1e-15, 0.0, 2.0) == pytest.approx(2 * 0.2 * 1e-15 * 2.0)
     assert costs.fe_write_energy(0.0, 1e-15, 1e-15, 2.0) == pytest.approx(4e-15)  # C V^2
-    assert costs.pcm_write_energy(100e-6, 1.5, 100e-9, 5) == pytest.approx(
-        5 * 100e-6 * 1.5 * 100e-9
-    )
+    assert costs.pcm_write_energy(100e-6, 1.5, 100e-9, 5) == pytest.approx(5 * 100e-6 * 1.5 * 100e-9)
     assert costs.endurance_projection(1e10, 1e4) == pytest.approx(1e6)
     assert math.isinf(costs.endurance_projection(1e8, 0))
 
@@ -167,3 +165,15 @@ def test_presets_feed_the_model():
         assert cc.pulse_delta_v_v == pytest.approx(dev.pulse_delta_v)
         assert cc.pulse_energy_j == pytest.approx(dev.pulse_energy_j)
     assert costs.cell_costs("femfet-6b").cell == "femfet"
+
+
+def test_overflow_writes_add_msb_latency():
+    cc = costs.cell_costs(FEMFET)
+    assert costs.overflow_writes({"msb_writes": 10, "overflow_carries": 4}) == 4
+    assert costs.overflow_writes({"msb_writes": 10, "overflow_carries": 40}) == 10
+    assert costs.overflow_writes({"msb_writes": 10, "transfers": 0}) == 10
+    assert costs.overflow_writes({"msb_writes": 10, "transfers": 3}) == 0
+    lay = {"latency_pulses": 0, "transfers": 1, "msb_writes": 7, "overflow_carries": 5, "time_s": 0}
+    summary = {"counters": {}, "layers": [{"name": "a", "rows": 3, "cols": 2, "counters": lay}]}
+    rc = costs.run_costs(cc, summary)
+    assert rc.msb_latency_s == pytest.approx((3 + 5) * cc.msb_write_latency_s)

@@ -61,12 +61,8 @@ def make_run(
     hybrid = dev["kind"] == "hybrid"
     rng = np.random.default_rng(seed)
     writes = {
-        "conv1": rng.integers(0, 5, size=(6, 25)).astype(np.uint32)
-        if hybrid
-        else np.zeros((6, 25), np.uint32),
-        "fc1": rng.integers(0, 9, size=(10, 20)).astype(np.uint32)
-        if hybrid
-        else np.zeros((10, 20), np.uint32),
+        "conv1": rng.integers(0, 5, size=(6, 25)).astype(np.uint32) if hybrid else np.zeros((6, 25), np.uint32),
+        "fc1": rng.integers(0, 9, size=(10, 20)).astype(np.uint32) if hybrid else np.zeros((10, 20), np.uint32),
     }
     max_w = int(max(a.max() for a in writes.values()))
     counters = {
@@ -136,9 +132,7 @@ def make_run(
     }
     (path / "summary.json").write_text(json.dumps(summary))
     (path / "config.json").write_text(
-        json.dumps(
-            {"net": net, "dataset": dataset, "synapse": design, "seed": seed, "epochs": epochs}
-        )
+        json.dumps({"net": net, "dataset": dataset, "synapse": design, "seed": seed, "epochs": epochs})
     )
     steps = np.arange(50)
     lsb = np.cumsum(rng.normal(size=(50, 8)), axis=0).astype(np.float32)
@@ -159,10 +153,7 @@ def make_run(
 def runs(tmp_path: Path) -> dict[str, list[Path]]:
     out = {}
     for design, acc in (("ideal-6b", 0.95), ("femfet-6b", 0.94), ("2t1fefet-6b", 0.93)):
-        out[design] = [
-            make_run(tmp_path / "runs" / design / f"seed{s}", design, s, acc + 0.002 * s)
-            for s in range(2)
-        ]
+        out[design] = [make_run(tmp_path / "runs" / design / f"seed{s}", design, s, acc + 0.002 * s) for s in range(2)]
     return out
 
 

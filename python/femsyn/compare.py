@@ -172,9 +172,7 @@ def compare(
             i += 1
             rd = run_dir_for(out, design, seed)
             has_ckpt = (rd / "checkpoint.npz").is_file()
-            cfg = tm.TrainConfig(
-                net=net, dataset=dataset, synapse=design, seed=seed, out=str(rd), **overrides
-            )
+            cfg = tm.TrainConfig(net=net, dataset=dataset, synapse=design, seed=seed, out=str(rd), **overrides)
             wanted = _normalize(cfg) if dataclasses.is_dataclass(cfg) else dict(vars(cfg))
             if find_reusable(rd, wanted):
                 if log:

@@ -35,8 +35,8 @@ Formulas (each is a small tested function)
 * PCM MSB write ``E = n_iter * I_prog * V * t`` (iterative program-and-verify, per device written).
 * run totals: ``E_update = pulses * E_pulse + msb_writes * E_msb``; hold energy
   ``cells * P_leak * t_sim``; latency ``sum over layers of latency_pulses * t_pulse +
-  transfers * rows * t_msb * n_iter`` (rows of a layer update in parallel; a transfer programs
-  the array row by row).
+  (transfers * rows + overflow writes) * t_msb * n_iter`` (rows of a layer update in parallel; a
+  transfer event programs the array row by row; a write by the overflow trigger is serialized).
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ __all__ = [
     "charge_per_pulse",
     "claim_comparison",
     "endurance_projection",
+    "overflow_writes",
     "fe_write_energy",
     "leakage_power",
     "pcm_write_energy",
@@ -149,19 +150,11 @@ def endurance_projection(endurance_cycles: float, max_cell_writes_per_run: float
 
 #: Shared technology constants (one node for every cell, so the comparison is like for like).
 TECH: dict[str, Param] = {
-    "feature_nm": Param(
-        45.0, "nm", "assumed", "one logic node for all cells (NeuroSim-style 45 nm)"
-    ),
+    "feature_nm": Param(45.0, "nm", "assumed", "one logic node for all cells (NeuroSim-style 45 nm)"),
     "iso_w_f": Param(2.0, "F", "assumed", "isolation added to the width of each transistor"),
-    "diff_l_f": Param(
-        2.5, "F", "assumed", "contacted source/drain diffusion on each side of the gate"
-    ),
-    "i_off_a_per_um": Param(
-        1e-9, "A/um", "assumed", "off-current density of a 45 nm low-power device"
-    ),
-    "mos_cap_ff_per_um2": Param(
-        23.0, "fF/um^2", "assumed", "thin-oxide MOS capacitor, EOT 1.5 nm (eps0*3.9/1.5 nm)"
-    ),
+    "diff_l_f": Param(2.5, "F", "assumed", "contacted source/drain diffusion on each side of the gate"),
+    "i_off_a_per_um": Param(1e-9, "A/um", "assumed", "off-current density of a 45 nm low-power device"),
+    "mos_cap_ff_per_um2": Param(23.0, "fF/um^2", "assumed", "thin-oxide MOS capacitor, EOT 1.5 nm (eps0*3.9/1.5 nm)"),
     "fe_gate_ff_per_um2": Param(
         15.0, "fF/um^2", "assumed", "FeFET gate stack: 10 nm HZO (eps 30) in series with 1 nm SiO2"
     ),
@@ -232,9 +225,7 @@ CELLS: dict[str, CellSpec] = {
         title="FeMFET-CMOS hybrid (this paper)",
         reference="Kazemi et al., ISCAS 2020 (arXiv 2004.00703); FeMFET: Ni et al., IEDM 2018",
         elements=(
-            Element(
-                "P_up", "pmos", "charges the LSB node (potentiation pulse)", **_LOGIC, off_v="vdd/2"
-            ),
+            Element("P_up", "pmos", "charges the LSB node (potentiation pulse)", **_LOGIC, off_v="vdd/2"),
             Element(
                 "N_dn",
                 "nmos",
@@ -246,8 +237,7 @@ CELLS: dict[str, CellSpec] = {
             Element(
                 "FeMFET",
                 "femfet",
-                "MSB (polarization of the MFM capacitor on its gate); "
-                "its internal metal gate is the LSB node",
+                "MSB (polarization of the MFM capacitor on its gate); its internal metal gate is the LSB node",
                 **_LOGIC,
             ),
             Element(
@@ -355,12 +345,8 @@ CELLS: dict[str, CellSpec] = {
         msb_store="pcm",
         short="3T1C+2PCM (+2 access T)",
         extra={
-            "pcm_prog_current_a": Param(
-                100e-6, "A", "assumed", "PCM programming current (typical RESET)"
-            ),
-            "msb_write_iterations": Param(
-                5.0, "", "assumed", "closed-loop program-and-verify pulses per PCM write"
-            ),
+            "pcm_prog_current_a": Param(100e-6, "A", "assumed", "PCM programming current (typical RESET)"),
+            "msb_write_iterations": Param(5.0, "", "assumed", "closed-loop program-and-verify pulses per PCM write"),
         },
         notes="the two PCM access transistors are not in the cell's name; they are assumed",
     ),
@@ -546,6 +532,20 @@ class RunCosts:
     runs_to_wearout_1e8: float
 
 
+def overflow_writes(counters: Mapping[str, Any]) -> float:
+    """MSB writes done by the overflow trigger inside ``update`` (not by transfer events).
+
+    Each is charged one MSB write time in the latency (serialized: an upper bound, since two
+    cells of one row that overflow in the same step could be written together). Estimated as
+    ``min(overflow_carries, msb_writes)``; without that counter, all writes when no transfer
+    event happened, else none.
+    """
+    writes = float(counters.get("msb_writes", 0))
+    if "overflow_carries" in counters:
+        return min(float(counters["overflow_carries"]), writes)
+    return writes if float(counters.get("transfers", 0)) == 0 else 0.0
+
+
 def run_costs(cc: CellCosts, summary: Mapping[str, Any]) -> RunCosts:
     """Whole-run energy/latency/endurance from a run's summary.json and a cell's costs."""
     counters = summary.get("counters", {}) or {}
@@ -553,26 +553,20 @@ def run_costs(cc: CellCosts, summary: Mapping[str, Any]) -> RunCosts:
     pulses = float(counters.get("pulses", 0))
     msb_writes = float(counters.get("msb_writes", 0))
     transfers = float(counters.get("transfers", 0))
-    n_iter = cc.msb_write_latency_s / cc.msb_write_time_s if cc.msb_write_time_s else 1.0
     if layers:
-        lsb_lat = (
-            sum(float(lay["counters"].get("latency_pulses", 0)) for lay in layers)
-            * cc.pulse_width_s
-        )
+        lsb_lat = sum(float(lay["counters"].get("latency_pulses", 0)) for lay in layers) * cc.pulse_width_s
         msb_lat = sum(
-            float(lay["counters"].get("transfers", 0)) * int(lay["rows"]) * cc.msb_write_latency_s
+            (float(lay["counters"].get("transfers", 0)) * int(lay["rows"]) + overflow_writes(lay["counters"]))
+            * cc.msb_write_latency_s
             for lay in layers
         )
         hold = sum(
-            int(lay["rows"])
-            * int(lay["cols"])
-            * cc.leakage_w
-            * float(lay["counters"].get("time_s", 0))
+            int(lay["rows"]) * int(lay["cols"]) * cc.leakage_w * float(lay["counters"].get("time_s", 0))
             for lay in layers
         )
     else:  # no per-layer rows: a lower bound (one row per transfer)
         lsb_lat = float(counters.get("latency_pulses", 0)) * cc.pulse_width_s
-        msb_lat = transfers * cc.msb_write_time_s * n_iter
+        msb_lat = (transfers + overflow_writes(counters)) * cc.msb_write_latency_s
         hold = float(summary.get("cells", 0)) * cc.leakage_w * float(counters.get("time_s", 0))
     e_lsb = pulses * cc.pulse_energy_j
     e_msb = msb_writes * cc.msb_write_energy_j
@@ -594,9 +588,7 @@ def run_costs(cc: CellCosts, summary: Mapping[str, Any]) -> RunCosts:
     )
 
 
-def claim_comparison(
-    costs: Mapping[str, CellCosts | None], ours: str | None = None
-) -> list[dict[str, Any]]:
+def claim_comparison(costs: Mapping[str, CellCosts | None], ours: str | None = None) -> list[dict[str, Any]]:
     """The model's improvement of the FeMFET cell over each earlier cell, beside the paper's claim.
 
     Returns one dict per claim: ``{"key", "label", "claim", "claim_text", "vs": {design: value},

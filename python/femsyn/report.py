@@ -68,9 +68,7 @@ def load_run(run_dir: str | Path) -> RunData:
     summary = json.loads(summary_path.read_text())
     if not summary.get("history") and (p / "metrics.jsonl").is_file():
         summary["history"] = [
-            json.loads(line)
-            for line in (p / "metrics.jsonl").read_text().splitlines()
-            if line.strip()
+            json.loads(line) for line in (p / "metrics.jsonl").read_text().splitlines() if line.strip()
         ]
     return RunData(p, summary, _load_npz(p / "trace.npz"), _load_npz(p / "writes.npz"))
 
@@ -231,9 +229,7 @@ def _plot_write_hist(runs: Mapping[str, list[RunData]], path: Path) -> None:
         if w.size == 0:
             continue
         hi = int(w.max())
-        ax.hist(
-            w, bins=bins, histtype="step", color=f"C{i}", lw=1.5, label=f"{design} (max {hi:,})"
-        )
+        ax.hist(w, bins=bins, histtype="step", color=f"C{i}", lw=1.5, label=f"{design} (max {hi:,})")
         drawn = True
     if not drawn:
         ax.text(
@@ -317,8 +313,11 @@ def _plot_lsb_traces(runs: Mapping[str, list[RunData]], path: Path, n_cells: int
     for ax, (design, (x, lsb, tr), dev) in zip(axes[: len(items), 0], items, strict=True):
         for j in range(min(n_cells, lsb.shape[1])):
             ax.plot(x, lsb[:, j], lw=1, label=f"cell {j}")
-        for t in tr[:200]:
-            ax.axvline(t, color="k", lw=0.5, ls=":", alpha=0.5)
+        if 0 < tr.size <= 40:
+            for t in tr:
+                ax.axvline(t, color="k", lw=0.5, ls=":", alpha=0.5)
+        elif tr.size:  # many: a rug of ticks along the bottom
+            ax.plot(tr, np.zeros_like(tr), "|", color="k", ms=6, alpha=0.5, transform=ax.get_xaxis_transform())
         n_l = 2 ** int(dev.get("lsb_bits", 0)) if dev.get("lsb_bits") else None
         if n_l:
             thr = float(dev.get("carry_threshold", 0.0) or 0.0) * n_l
@@ -327,8 +326,8 @@ def _plot_lsb_traces(runs: Mapping[str, list[RunData]], path: Path, n_cells: int
                     ax.axhline(s * thr, color="r", lw=0.6, ls="--", alpha=0.6)
         layer = rs_layer.get(design, "")
         ax.set_title(
-            f"{design}{' ' + layer if layer else ''}: LSB of sampled cells "
-            "(dotted: MSB writes; red: carry threshold)",
+            f"{design}{' ' + layer if layer else ''}: LSB of sampled cells\n"
+            "(black: steps with MSB writes in this layer; red: carry threshold)",
             fontsize=8,
         )
         ax.set_ylabel("LSB (pulse units)")
@@ -444,9 +443,7 @@ def _render_html(blocks: list[tuple], out_dir: Path, title: str) -> str:
                 + "</tr></thead><tbody>"
             )
             for r in rows:
-                parts.append(
-                    "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
-                )
+                parts.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>")
             parts.append("</tbody></table>")
         elif kind == "img":
             data = base64.b64encode((out_dir / b[1]).read_bytes()).decode("ascii")
@@ -531,11 +528,7 @@ def build_report(
     for d, dev in dev_of.items():
         bits = _total_bits(dev)
         ideal_of[d] = next(
-            (
-                i
-                for i, idev in dev_of.items()
-                if idev.get("kind") == "ideal" and _total_bits(idev) == bits and runs[i]
-            ),
+            (i for i, idev in dev_of.items() if idev.get("kind") == "ideal" and _total_bits(idev) == bits and runs[i]),
             None,
         )
     acc_rows = []
@@ -555,9 +548,7 @@ def build_report(
                 _pct(*a["msb_only"]),
                 _pct(*a["msb_retention"]),
                 _pct(p) if p is not None else "—",
-                f"{_pp(gap_t)} / {_pp(gap_m)}"
-                if base and base != d
-                else ("baseline" if base == d else "—"),
+                f"{_pp(gap_t)} / {_pp(gap_m)}" if base and base != d else ("baseline" if base == d else "—"),
                 _pp(pgap) if base != d else "baseline",
             ]
         )
@@ -570,8 +561,7 @@ def build_report(
         except (ValueError, TypeError, KeyError):
             cell[d] = None
     run_cost: dict[str, list[_costs.RunCosts]] = {
-        d: [_costs.run_costs(cell[d], r.summary) for r in rs] if cell[d] else []
-        for d, rs in runs.items()
+        d: [_costs.run_costs(cell[d], r.summary) for r in rs] if cell[d] else [] for d, rs in runs.items()
     }
 
     def mean_rc(d: str, attr: str) -> float:
@@ -601,14 +591,13 @@ def build_report(
         row("energy per LSB pulse (C·V_DD·ΔV)", lambda d: fmt_si(cell[d].pulse_energy_j, "J")),
         row(
             "MSB write time / voltage",
-            lambda d: (
-                f"{fmt_si(cell[d].msb_write_time_s, 's')} / {cell[d].msb_write_voltage_v:g} V"
-            ),
+            lambda d: f"{fmt_si(cell[d].msb_write_time_s, 's')} / {cell[d].msb_write_voltage_v:g} V",
         ),
         row("energy per MSB write", lambda d: fmt_si(cell[d].msb_write_energy_j, "J")),
         row("MSB endurance (cycles)", lambda d: f"{cell[d].endurance_cycles:.0e}"),
         row("run: LSB pulses", lambda d: _fmt_count(mean_rc(d, "pulses"))),
         row("run: MSB writes", lambda d: _fmt_count(mean_rc(d, "msb_writes"))),
+        row("run: transfer events", lambda d: _fmt_count(mean_rc(d, "transfers"))),
         row(
             "run: update energy (pulses + MSB writes)",
             lambda d: fmt_si(mean_rc(d, "update_energy_j"), "J"),
@@ -616,10 +605,10 @@ def build_report(
         row("  of which MSB writes", lambda d: fmt_si(mean_rc(d, "msb_energy_j"), "J")),
         row("run: hold (leakage) energy", lambda d: fmt_si(mean_rc(d, "hold_energy_j"), "J")),
         row(
-            "run: update latency (LSB + transfers)",
+            "run: update latency (LSB pulses + MSB writes)",
             lambda d: fmt_si(mean_rc(d, "update_latency_s"), "s"),
         ),
-        row("  of which transfers", lambda d: fmt_si(mean_rc(d, "msb_latency_s"), "s")),
+        row("  of which MSB writes", lambda d: fmt_si(mean_rc(d, "msb_latency_s"), "s")),
     ]
 
     claims = _costs.claim_comparison(cell)
@@ -630,16 +619,10 @@ def build_report(
         def show(v: float, key: str = c["key"]) -> str:
             if v is None or math.isnan(v):
                 return "—"
-            return (
-                f"{v:.0f}x"
-                if key == "endurance"
-                else f"{100 * v:.1f} % {'less' if v >= 0 else 'more'}"
-            )
+            return f"{v:.0f}x" if key == "endurance" else f"{100 * v:.1f} % {'less' if v >= 0 else 'more'}"
 
         claim_rows.append(
-            [c["label"]]
-            + [show(c["vs"].get(d, math.nan)) for d in others]
-            + [show(c["best"]), c["claim_text"]]
+            [c["label"]] + [show(c["vs"].get(d, math.nan)) for d in others] + [show(c["best"]), c["claim_text"]]
         )
 
     ours = next((c for c in cell.values() if c is not None and c.cell == "femfet"), None)
@@ -728,7 +711,10 @@ def build_report(
             "p",
             "Per-cell costs from `femsyn.costs` (a documented parametric model; electrical values "
             "from each design's device preset). Run rows: counts from the run (mean over seeds) × "
-            "per-event costs. Ideal/float designs have no cell (—).",
+            "per-event costs. Latency: rows of a layer update in parallel (sum over updates of "
+            "the largest pulse count × pulse width); a transfer event programs a layer row by row; "
+            "a write by the overflow trigger is counted serially (an upper bound). Hold energy = "
+            "leakage × cells × simulated time. Ideal/float designs have no cell (—).",
         ),
         ("table", ["metric"] + designs, cost_rows),
         ("h2", "Model vs the paper's claims"),
@@ -739,9 +725,7 @@ def build_report(
         ),
         (
             "table",
-            ["claim"]
-            + [f"model: vs {d}" for d in others]
-            + ['model: best ("up to")', "paper claim"],
+            ["claim"] + [f"model: vs {d}" for d in others] + ['model: best ("up to")', "paper claim"],
             claim_rows,
         ),
         *([("p", pulse_note, "note")] if pulse_note else []),
@@ -777,10 +761,7 @@ def build_report(
         (
             "table",
             ["scope", "parameter", "value", "unit", "source", "note"],
-            [
-                [a["scope"], a["name"], a["value"], a["unit"], a["source"], a["note"]]
-                for a in _costs.assumptions()
-            ],
+            [[a["scope"], a["name"], a["value"], a["unit"], a["source"], a["note"]] for a in _costs.assumptions()],
         ),
         ("h2", "Runs"),
         (
@@ -799,17 +780,13 @@ def build_report(
         "net": net,
         "dataset": dataset,
         "paper_accuracy": paper,
-        "accuracy": {
-            d: {k: {"mean": v[0], "std": v[1]} for k, v in a.items()} for d, a in acc.items()
-        },
+        "accuracy": {d: {k: {"mean": v[0], "std": v[1]} for k, v in a.items()} for d, a in acc.items()},
         "ideal_baseline": ideal_of,
         "cell_costs": {d: (vars(c) if c else None) for d, c in cell.items()},
         "run_costs": {d: [vars(rc) for rc in rcs] for d, rcs in run_cost.items()},
         "claims": claims,
     }
-    (out / "report.json").write_text(
-        json.dumps(numbers, indent=2, default=_json_default), encoding="utf-8"
-    )
+    (out / "report.json").write_text(json.dumps(numbers, indent=2, default=_json_default), encoding="utf-8")
     return html_path
 
 

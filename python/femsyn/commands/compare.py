@@ -49,28 +49,20 @@ def _designs(value: str | None, dataset: str) -> list[str]:
         return list(DEFAULT_DESIGNS["8b" if dataset == "cifar10" else "6b"])
     items = [v.strip() for v in value.split(",") if v.strip()]
     if not items:
-        raise click.BadParameter(
-            f"expected comma-separated design names, got {value!r}", param_hint="--designs"
-        )
+        raise click.BadParameter(f"expected comma-separated design names, got {value!r}", param_hint="--designs")
     known = _known_designs()
     for d in items:
         if d not in known:
-            raise click.BadParameter(
-                f"unknown design {d!r}; allowed: {', '.join(known)}", param_hint="--designs"
-            )
+            raise click.BadParameter(f"unknown design {d!r}; allowed: {', '.join(known)}", param_hint="--designs")
     dup = sorted({d for d in items if items.count(d) > 1})
     if dup:
-        raise click.BadParameter(
-            f"design(s) listed twice: {', '.join(dup)}", param_hint="--designs"
-        )
+        raise click.BadParameter(f"design(s) listed twice: {', '.join(dup)}", param_hint="--designs")
     return items
 
 
 @click.command("compare")
 @click.option("--net", default="lenet", show_default=True, help=f"Network: {', '.join(NETS)}.")
-@click.option(
-    "--dataset", default="mnist", show_default=True, help=f"Dataset: {', '.join(DATASETS)}."
-)
+@click.option("--dataset", default="mnist", show_default=True, help=f"Dataset: {', '.join(DATASETS)}.")
 @click.option(
     "--designs",
     help="Comma-separated synapse presets (default: ideal-6b,femfet-6b,2t1fefet-6b,"
@@ -83,24 +75,14 @@ def _designs(value: str | None, dataset: str) -> list[str]:
     show_default=True,
     help="Seeds per design (0..N-1); the tables show mean ± std.",
 )
-@click.option(
-    "--epochs", type=click.IntRange(min=1), help="Epochs per run (default: the training default)."
-)
+@click.option("--epochs", type=click.IntRange(min=1), help="Epochs per run (default: the training default).")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Mini-batch size.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate.")
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="VGG width multiplier.")
-@click.option(
-    "--train-limit", type=click.IntRange(min=1), help="Use only the first N training images."
-)
-@click.option(
-    "--val-size", type=click.IntRange(min=0), help="Held-out validation images (0 = test split)."
-)
-@click.option(
-    "--data-dir", type=click.Path(file_okay=False), help="Dataset folder (default: $FEMSYN_DATA)."
-)
-@click.option(
-    "--retention-s", type=click.FloatRange(min=0), help="Retention time for MSB-only accuracy (s)."
-)
+@click.option("--train-limit", type=click.IntRange(min=1), help="Use only the first N training images.")
+@click.option("--val-size", type=click.IntRange(min=0), help="Held-out validation images (0 = test split).")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Dataset folder (default: $FEMSYN_DATA).")
+@click.option("--retention-s", type=click.FloatRange(min=0), help="Retention time for MSB-only accuracy (s).")
 @click.option(
     "--out",
     required=True,
