@@ -7,12 +7,24 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
-
 from femsyn.cli import main
 from femsyn.commands.train import build_config
 
-FAST = ["--net", "mlp", "--synapse", "femfet-6b", "--epochs", "1", "--train-limit", "500",
-        "--val-size", "200", "--no-progress", "--threads", "1"]
+FAST = [
+    "--net",
+    "mlp",
+    "--synapse",
+    "femfet-6b",
+    "--epochs",
+    "1",
+    "--train-limit",
+    "500",
+    "--val-size",
+    "200",
+    "--no-progress",
+    "--threads",
+    "1",
+]
 
 
 @pytest.fixture(autouse=True)

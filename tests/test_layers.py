@@ -28,9 +28,7 @@ def _loss(net: Sequential, x: np.ndarray, y: np.ndarray) -> float:
     return softmax_cross_entropy(net.forward(x, train=True), y)[0]
 
 
-def _check_grads(
-    net: Sequential, x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n: int = 12
-) -> None:
+def _check_grads(net: Sequential, x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n: int = 12) -> None:
     """Analytic dL/dW, dL/db (and dL/dx when the first layer is not weighted) vs central differences."""
     loss, g, _ = softmax_cross_entropy(net.forward(x, train=True), y)
     # input gradient: run backward through all layers by hand
@@ -62,9 +60,7 @@ def _check_grads(
 @pytest.mark.parametrize("stride,padding", [(1, 0), (1, 1), (2, 1), (1, 2)])
 def test_conv_pool_net_gradients(stride: int, padding: int) -> None:
     rng = np.random.default_rng(stride * 10 + padding)
-    net = Sequential(
-        [Conv2d(2, 3, 3, stride=stride, padding=padding), ReLU(), MaxPool2d(), Flatten()], (2, 9, 9)
-    )
+    net = Sequential([Conv2d(2, 3, 3, stride=stride, padding=padding), ReLU(), MaxPool2d(), Flatten()], (2, 9, 9))
     n_flat = net.output_shape[0]
     net = Sequential(
         [

@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from femsyn.checkpoint import load_checkpoint, save_checkpoint
 from femsyn.optim import lr_at
 from femsyn.train import (
@@ -109,8 +108,17 @@ def _deterministic(history: list[dict]) -> list[dict]:
 
 
 def test_resume_is_bit_identical(tmp_path) -> None:
-    base = dict(net="lenet", synapse="femfet-6b", epochs=2, seed=3, train_limit=1000, val_size=300,
-                progress=False, threads=1, trace_cells=4)
+    base = dict(
+        net="lenet",
+        synapse="femfet-6b",
+        epochs=2,
+        seed=3,
+        train_limit=1000,
+        val_size=300,
+        progress=False,
+        threads=1,
+        trace_cells=4,
+    )
     a = train(TrainConfig(out=str(tmp_path / "a"), **base))
     part = train(TrainConfig(out=str(tmp_path / "b"), stop_after_epochs=1, **base))
     assert not part["complete"] and part["epochs_done"] == 1
@@ -138,13 +146,39 @@ def test_resume_is_bit_identical(tmp_path) -> None:
 def test_run_directory_contents(tmp_path) -> None:
     out = tmp_path / "run"
     s = train(TrainConfig(net="lenet", synapse="femfet-6b", epochs=1, out=str(out), trace_cells=5, **SMALL))
-    for name in ("config.json", "metrics.jsonl", "metrics.csv", "summary.json", "checkpoint.npz",
-                 "trace.npz", "writes.npz"):
+    for name in (
+        "config.json",
+        "metrics.jsonl",
+        "metrics.csv",
+        "summary.json",
+        "checkpoint.npz",
+        "trace.npz",
+        "writes.npz",
+    ):
         assert (out / name).is_file(), name
     summary = json.loads((out / "summary.json").read_text())
-    for key in ("femsyn_version", "net", "dataset", "synapse", "seed", "epochs", "batch_size", "width",
-                "device", "split", "accuracy", "retention_curve", "history", "counters", "layers", "cells",
-                "images_per_s", "wall_s", "complete", "warnings"):
+    for key in (
+        "femsyn_version",
+        "net",
+        "dataset",
+        "synapse",
+        "seed",
+        "epochs",
+        "batch_size",
+        "width",
+        "device",
+        "split",
+        "accuracy",
+        "retention_curve",
+        "history",
+        "counters",
+        "layers",
+        "cells",
+        "images_per_s",
+        "wall_s",
+        "complete",
+        "warnings",
+    ):
         assert key in summary, key
     assert set(summary["accuracy"]) == {"train_weights", "msb_only", "msb_retention", "retention_s"}
     assert [t for t, _ in summary["retention_curve"]][:2] == [0.0, 100.0]
@@ -175,8 +209,7 @@ def test_run_directory_contents(tmp_path) -> None:
 
 def test_resume_rejects_changed_config(tmp_path) -> None:
     out = str(tmp_path / "r")
-    cfg = TrainConfig(net="mlp", synapse="float", epochs=1, out=out, train_limit=500, val_size=100,
-                      progress=False)
+    cfg = TrainConfig(net="mlp", synapse="float", epochs=1, out=out, train_limit=500, val_size=100, progress=False)
     train(cfg)
     with pytest.raises(ValueError, match="lr"):
         train(dataclasses.replace(cfg, resume=True, lr=0.5))
@@ -185,15 +218,15 @@ def test_resume_rejects_changed_config(tmp_path) -> None:
 
 
 def test_nan_loss_stops_with_clear_error() -> None:
-    cfg = TrainConfig(net="mlp", synapse="float", epochs=1, lr=1e6, momentum=0.0, train_limit=640,
-                      val_size=100, progress=False)
+    cfg = TrainConfig(
+        net="mlp", synapse="float", epochs=1, lr=1e6, momentum=0.0, train_limit=640, val_size=100, progress=False
+    )
     with pytest.raises(TrainingDivergedError, match="diverged"):
         train(cfg)
 
 
 def test_stall_warning_is_recorded() -> None:
-    cfg = TrainConfig(net="mlp", synapse="float", epochs=1, lr=1e-9, train_limit=640, val_size=100,
-                      progress=False)
+    cfg = TrainConfig(net="mlp", synapse="float", epochs=1, lr=1e-9, train_limit=640, val_size=100, progress=False)
     s = train(cfg)
     assert any("chance" in w for w in s["warnings"])
 
@@ -210,8 +243,11 @@ def test_same_seed_same_result_and_custom_device() -> None:
 
 
 def test_checkpoint_roundtrip(tmp_path) -> None:
-    state = {"a": np.arange(3, dtype=np.uint32), "b": {"c": 2**70, "d": [1.5, "x", None], "e": math.inf},
-             "f": [np.zeros((2, 2), np.float32), {"g": True}]}
+    state = {
+        "a": np.arange(3, dtype=np.uint32),
+        "b": {"c": 2**70, "d": [1.5, "x", None], "e": math.inf},
+        "f": [np.zeros((2, 2), np.float32), {"g": True}],
+    }
     save_checkpoint(tmp_path / "c.npz", state)
     back = load_checkpoint(tmp_path / "c.npz")
     assert back["b"] == state["b"] and back["f"][1] == {"g": True}

@@ -67,9 +67,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
-def atomic_savez(
-    path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = False
-) -> None:
+def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = False) -> None:
     """``np.savez`` into a temp file in the same folder, then ``os.replace`` onto ``path``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)

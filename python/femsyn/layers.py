@@ -90,18 +90,14 @@ class SynapticLayer(Layer):
         """He-uniform limit sqrt(6 / fan_in); weights start in U(-limit, limit)."""
         return math.sqrt(6.0 / self.fan_in)
 
-    def build(
-        self, device: Any, *, seed: int, weight_range: float, rng: np.random.Generator
-    ) -> None:
+    def build(self, device: Any, *, seed: int, weight_range: float, rng: np.random.Generator) -> None:
         """Create the SynapseArray (w_max = weight_range * init_limit) and program W0."""
         from femsyn._core import SynapseArray
 
         if not (weight_range > 0 and math.isfinite(weight_range)):
             raise ValueError(f"weight_range must be a positive finite number, got {weight_range!r}")
         limit = self.init_limit
-        self.array = SynapseArray(
-            self.rows, self.cols, device, seed=int(seed), w_max=float(weight_range * limit)
-        )
+        self.array = SynapseArray(self.rows, self.cols, device, seed=int(seed), w_max=float(weight_range * limit))
         w0 = rng.uniform(-limit, limit, size=(self.rows, self.cols)).astype(np.float32)
         self.array.program(w0)
         self.b = np.zeros(self.rows, dtype=np.float32)
@@ -110,9 +106,7 @@ class SynapticLayer(Layer):
     def load_weights(self, inference: bool = False, retention_s: float = 0.0) -> np.ndarray:
         """Read the weights from the array once and cache them for forward/backward."""
         if self.array is None:
-            raise RuntimeError(
-                f"layer {self.name or type(self).__name__} has no SynapseArray; call build() first"
-            )
+            raise RuntimeError(f"layer {self.name or type(self).__name__} has no SynapseArray; call build() first")
         if inference or retention_s:
             self.w = self.array.weights(inference=inference, retention_s=float(retention_s))
         else:
@@ -125,9 +119,7 @@ class Linear(SynapticLayer):
 
     def __init__(self, in_features: int, out_features: int) -> None:
         if in_features < 1 or out_features < 1:
-            raise ValueError(
-                f"Linear needs positive sizes, got in={in_features}, out={out_features}"
-            )
+            raise ValueError(f"Linear needs positive sizes, got in={in_features}, out={out_features}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.rows, self.cols = self.out_features, self.in_features
@@ -136,9 +128,7 @@ class Linear(SynapticLayer):
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(
-                f"{self.name or 'Linear'}: expected input (N, {self.in_features}), got {x.shape}"
-            )
+            raise ValueError(f"{self.name or 'Linear'}: expected input (N, {self.in_features}), got {x.shape}")
         y = x @ self.w.T
         y += self.b
         if train:
@@ -202,9 +192,7 @@ class Conv2d(SynapticLayer):
         ho = (h + 2 * self.padding - self.k) // self.stride + 1
         wo = (w + 2 * self.padding - self.k) // self.stride + 1
         if ho < 1 or wo < 1:
-            raise ValueError(
-                f"{self.name or 'Conv2d'}: input {h}x{w} too small for kernel {self.k}"
-            )
+            raise ValueError(f"{self.name or 'Conv2d'}: input {h}x{w} too small for kernel {self.k}")
         return ho, wo
 
     def _padded(self, x: np.ndarray) -> np.ndarray:
@@ -239,8 +227,7 @@ class Conv2d(SynapticLayer):
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         if x.ndim != 4 or x.shape[0] != self.in_channels:
             raise ValueError(
-                f"{self.name or 'Conv2d'}: expected (C, N, H, W) input with C={self.in_channels}, "
-                f"got {x.shape}"
+                f"{self.name or 'Conv2d'}: expected (C, N, H, W) input with C={self.in_channels}, got {x.shape}"
             )
         _, n, h, w = x.shape
         ho, wo = self._out_hw(h, w)
@@ -281,8 +268,7 @@ class Conv2d(SynapticLayer):
 
     def __repr__(self) -> str:
         return (
-            f"Conv2d({self.in_channels}, {self.out_channels}, k={self.k}, "
-            f"stride={self.stride}, padding={self.padding})"
+            f"Conv2d({self.in_channels}, {self.out_channels}, k={self.k}, stride={self.stride}, padding={self.padding})"
         )
 
 
@@ -413,9 +399,7 @@ class Flatten(Layer):
         if x.ndim == 2:
             return x
         if x.ndim != 4:
-            raise ValueError(
-                f"{self.name or 'Flatten'}: expected (C, N, H, W) or (N, F) input, got {x.shape}"
-            )
+            raise ValueError(f"{self.name or 'Flatten'}: expected (C, N, H, W) or (N, F) input, got {x.shape}")
         return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
@@ -459,9 +443,7 @@ class Sequential:
     are named conv1, conv2, ..., fc1, fc2, ..., relu1, ... in order.
     """
 
-    def __init__(
-        self, layers: Iterable[Layer], input_shape: Sequence[int], name: str = "net"
-    ) -> None:
+    def __init__(self, layers: Iterable[Layer], input_shape: Sequence[int], name: str = "net") -> None:
         self.layers: list[Layer] = list(layers)
         self.input_shape = tuple(int(v) for v in input_shape)
         self.name = name
@@ -472,9 +454,7 @@ class Sequential:
         shape = self.input_shape
         for layer in self.layers:
             if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"Sequential layers must be femsyn.layers.Layer instances, got {type(layer).__name__}"
-                )
+                raise TypeError(f"Sequential layers must be femsyn.layers.Layer instances, got {type(layer).__name__}")
             if not layer.name:
                 prefix = {
                     Conv2d: "conv",
@@ -492,17 +472,11 @@ class Sequential:
                 used.add(layer.name)
             try:
                 if isinstance(layer, Linear) and len(shape) != 1:
-                    raise ValueError(
-                        f"expects a flat input; add Flatten() before it (input shape {shape})"
-                    )
+                    raise ValueError(f"expects a flat input; add Flatten() before it (input shape {shape})")
                 if isinstance(layer, Linear) and shape[0] != layer.in_features:
-                    raise ValueError(
-                        f"in_features={layer.in_features} but the input has {shape[0]} features"
-                    )
+                    raise ValueError(f"in_features={layer.in_features} but the input has {shape[0]} features")
                 if isinstance(layer, Conv2d) and (len(shape) != 3 or shape[0] != layer.in_channels):
-                    raise ValueError(
-                        f"in_channels={layer.in_channels} but the input shape (C, H, W) is {shape}"
-                    )
+                    raise ValueError(f"in_channels={layer.in_channels} but the input shape (C, H, W) is {shape}")
                 shape = layer.output_shape(shape)
             except ValueError as e:
                 raise ValueError(f"layer {layer.name} ({layer!r}): {e}") from None
@@ -540,10 +514,7 @@ class Sequential:
 
     def load_weights(self, inference: bool = False, retention_s: float = 0.0) -> list[np.ndarray]:
         """Read every layer's weights once (training weights or MSB-only at ``retention_s``)."""
-        return [
-            layer.load_weights(inference=inference, retention_s=retention_s)
-            for layer in self.synaptic_layers
-        ]
+        return [layer.load_weights(inference=inference, retention_s=retention_s) for layer in self.synaptic_layers]
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         """Forward pass on internal-layout input ((C, N, H, W) images or (N, F) features)."""
@@ -553,9 +524,7 @@ class Sequential:
 
     def backward(self, grad: np.ndarray) -> None:
         """Backpropagate; the input gradient of the first weighted layer is not computed."""
-        first_weighted = next(
-            (i for i, layer in enumerate(self.layers) if isinstance(layer, SynapticLayer)), 0
-        )
+        first_weighted = next((i for i, layer in enumerate(self.layers) if isinstance(layer, SynapticLayer)), 0)
         for i in range(len(self.layers) - 1, -1, -1):
             need = i > first_weighted
             grad = self.layers[i].backward(grad, need_input_grad=need)
@@ -570,9 +539,7 @@ class Sequential:
         """Argmax class per sample with the currently loaded weights; x is (N, C, H, W) or (N, F)."""
         out = np.empty(x.shape[0], dtype=np.int64)
         for s in range(0, x.shape[0], batch_size):
-            out[s : s + batch_size] = self.forward(
-                to_internal(x[s : s + batch_size]), train=False
-            ).argmax(axis=1)
+            out[s : s + batch_size] = self.forward(to_internal(x[s : s + batch_size]), train=False).argmax(axis=1)
         return out
 
     def accuracy(self, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:

@@ -14,9 +14,7 @@ from femsyn.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
 __all__ = ["lenet", "mlp", "vgg", "NETS", "net_names", "build_net"]
 
 
-def lenet(
-    input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0
-) -> Sequential:
+def lenet(input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0) -> Sequential:
     """LeNet-5 variant: conv5x5x6 (pad 2) - relu - maxpool - conv5x5x16 - relu - maxpool -
     fc120 - relu - fc84 - relu - fc(num_classes). ``width`` scales all hidden sizes."""
     h, w, c = _hwc(input_shape, "lenet")
@@ -38,9 +36,7 @@ def lenet(
     )
 
 
-def mlp(
-    input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0
-) -> Sequential:
+def mlp(input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0) -> Sequential:
     """Multilayer perceptron 784-256-128-10 (hidden sizes scaled by ``width``)."""
     n_in = 1
     for v in input_shape:
@@ -53,9 +49,7 @@ def mlp(
     )
 
 
-def vgg(
-    input_shape: Sequence[int] = (3, 32, 32), num_classes: int = 10, width: float = 1.0
-) -> Sequential:
+def vgg(input_shape: Sequence[int] = (3, 32, 32), num_classes: int = 10, width: float = 1.0) -> Sequential:
     """VGG-8-like net for CIFAR-10 (the NeuroSim-style "VGG-like" of the paper):
     conv128-conv128-pool-conv256-conv256-pool-conv512-conv512-pool-fc1024-fc(num_classes),
     3x3 convolutions with padding 1 and ReLU. ``width`` scales every channel count and fc1024."""
@@ -120,8 +114,6 @@ def _scale(n: int, width: float) -> int:
 
 def _hwc(input_shape: Sequence[int], name: str) -> tuple[int, int, int]:
     if len(input_shape) != 3:
-        raise ValueError(
-            f"{name} needs a per-sample input shape (C, H, W), got {tuple(input_shape)}"
-        )
+        raise ValueError(f"{name} needs a per-sample input shape (C, H, W), got {tuple(input_shape)}")
     c, h, w = (int(v) for v in input_shape)
     return h, w, c

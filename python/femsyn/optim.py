@@ -56,9 +56,7 @@ class SGD:
     Weight decay is not applied to biases.
     """
 
-    def __init__(
-        self, layers: list[SynapticLayer], momentum: float = 0.9, weight_decay: float = 0.0
-    ) -> None:
+    def __init__(self, layers: list[SynapticLayer], momentum: float = 0.9, weight_decay: float = 0.0) -> None:
         self.layers = layers
         self.momentum = float(momentum)
         self.weight_decay = float(weight_decay)

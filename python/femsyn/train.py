@@ -97,11 +97,7 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_num(v: Any) -> bool:
-    return (
-        isinstance(v, (int, float, np.integer, np.floating))
-        and not isinstance(v, bool)
-        and math.isfinite(v)
-    )
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 @dataclass
@@ -224,8 +220,7 @@ class TrainConfig:
         unknown = sorted(set(d) - set(cls.field_names()))
         if unknown:
             raise ValueError(
-                f"unknown TrainConfig key(s) {', '.join(unknown)}; valid keys: "
-                f"{', '.join(cls.field_names())}"
+                f"unknown TrainConfig key(s) {', '.join(unknown)}; valid keys: {', '.join(cls.field_names())}"
             )
         return cls(**d)
 
@@ -357,15 +352,11 @@ def _restore_net(net: Sequential, model_state: dict[str, Any]) -> None:
 
     layers = net.synaptic_layers
     if len(model_state["arrays"]) != len(layers):
-        raise ValueError(
-            f"checkpoint has {len(model_state['arrays'])} weighted layers, the net has {len(layers)}"
-        )
+        raise ValueError(f"checkpoint has {len(model_state['arrays'])} weighted layers, the net has {len(layers)}")
     for layer, st, b in zip(layers, model_state["arrays"], model_state["biases"]):
         arr = SynapseArray.from_state(st)
         if tuple(arr.shape) != (layer.rows, layer.cols):
-            raise ValueError(
-                f"checkpoint layer {layer.name}: shape {tuple(arr.shape)} != {(layer.rows, layer.cols)}"
-            )
+            raise ValueError(f"checkpoint layer {layer.name}: shape {tuple(arr.shape)} != {(layer.rows, layer.cols)}")
         layer.array = arr
         layer.b = np.array(b, dtype=np.float32)
         layer.w = None
@@ -380,9 +371,7 @@ def _model_state(net: Sequential) -> dict[str, Any]:
 
 
 def _write_metrics(out: Path, history: list[dict[str, Any]]) -> None:
-    atomic_write_bytes(
-        out / "metrics.jsonl", "".join(json.dumps(h) + "\n" for h in history).encode()
-    )
+    atomic_write_bytes(out / "metrics.jsonl", "".join(json.dumps(h) + "\n" for h in history).encode())
     buf = io.StringIO()
     if history:
         w = csv.DictWriter(buf, fieldnames=list(history[0].keys()), lineterminator="\n")
@@ -510,9 +499,7 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
             num_classes=data.num_classes,
         )
     elif tuple(net.input_shape) != tuple(data.input_shape):
-        raise ValueError(
-            f"net input shape {net.input_shape} does not match the data {data.input_shape} (C, H, W)"
-        )
+        raise ValueError(f"net input shape {net.input_shape} does not match the data {data.input_shape} (C, H, W)")
     if ckpt_state is None:
         net.build(device, seed=config.seed, weight_range=config.weight_range)
     else:
@@ -618,20 +605,12 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
                 "images_per_s": seen / max(dt_train, 1e-9),
                 "wall_s": time.perf_counter() - t_epoch,
                 "lr": lr_at(step - 1, total_steps, config.lr, config.lr_schedule, warmup_steps),
-                "msb_writes": sum(
-                    a.get("msb_writes", 0) - b.get("msb_writes", 0) for a, b in zip(after, before)
-                ),
-                "pulses": sum(
-                    a.get("pulses", 0) - b.get("pulses", 0) for a, b in zip(after, before)
-                ),
+                "msb_writes": sum(a.get("msb_writes", 0) - b.get("msb_writes", 0) for a, b in zip(after, before)),
+                "pulses": sum(a.get("pulses", 0) - b.get("pulses", 0) for a, b in zip(after, before)),
                 "clipped_pulses": sum(
-                    a.get("clipped_pulses", 0) - b.get("clipped_pulses", 0)
-                    for a, b in zip(after, before)
+                    a.get("clipped_pulses", 0) - b.get("clipped_pulses", 0) for a, b in zip(after, before)
                 ),
-                "lost_carries": sum(
-                    a.get("lost_carries", 0) - b.get("lost_carries", 0)
-                    for a, b in zip(after, before)
-                ),
+                "lost_carries": sum(a.get("lost_carries", 0) - b.get("lost_carries", 0) for a, b in zip(after, before)),
             }
             history.append(row)
             _diagnose(row, before, after, layers, device, chance, warn)
@@ -676,10 +655,7 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
         _write_json(out / "summary.json", summary)
         atomic_savez(
             out / "writes.npz",
-            {
-                layer.name: np.asarray(layer.array.msb_write_counts(), dtype=np.uint32)
-                for layer in layers
-            },
+            {layer.name: np.asarray(layer.array.msb_write_counts(), dtype=np.uint32) for layer in layers},
         )
         tr = trace.state()
         tr["layer"] = np.array(tr["layer"])
@@ -714,10 +690,7 @@ def _diagnose(
             f"learning (lr too high/low, weight_range too small, or LSB updates lost)"
         )
     for layer, b, a in zip(layers, before, after):
-        d = {
-            k: a.get(k, 0) - b.get(k, 0)
-            for k in ("pulses", "clipped_pulses", "msb_writes", "lost_carries")
-        }
+        d = {k: a.get(k, 0) - b.get(k, 0) for k in ("pulses", "clipped_pulses", "msb_writes", "lost_carries")}
         if d["pulses"] > 0 and d["clipped_pulses"] / d["pulses"] > _LSB_CLIP_WARN:
             warn(
                 f"epoch {e}: {layer.name}: {100 * d['clipped_pulses'] / d['pulses']:.1f}% of LSB pulses were "
@@ -810,9 +783,7 @@ def evaluate_checkpoint(
     """
     state = load_checkpoint(_checkpoint_path(path))
     if state.get("format") != _CHECKPOINT_FORMAT:
-        raise ValueError(
-            f"{path}: checkpoint format {state.get('format')!r} is not {_CHECKPOINT_FORMAT!r}"
-        )
+        raise ValueError(f"{path}: checkpoint format {state.get('format')!r} is not {_CHECKPOINT_FORMAT!r}")
     cfg = dict(state["config"])
     if data_dir is not None:
         cfg["data_dir"] = os.fspath(data_dir)

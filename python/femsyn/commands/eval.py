@@ -39,6 +39,4 @@ def command(path: str, retention_s: float | None, data_dir: str | None, as_json:
     click.echo(f"{path} (after epoch {r['epoch']}), accuracy on {r['split']}:")
     click.echo(f"  training weights (MSB+LSB)     {100 * r['train_weights']:6.2f} %")
     click.echo(f"  inference, MSB-only            {100 * r['msb_only']:6.2f} %")
-    click.echo(
-        f"  MSB-only after {r['retention_s']:.3g} s retention {100 * r['msb_retention']:6.2f} %"
-    )
+    click.echo(f"  MSB-only after {r['retention_s']:.3g} s retention {100 * r['msb_retention']:6.2f} %")

@@ -82,9 +82,7 @@ def resolve_device(synapse: str, overrides: dict[str, Any]) -> Any:
     valid = [f.name for f in dataclasses.fields(DeviceParams)]
     unknown = sorted(set(overrides) - set(valid))
     if unknown:
-        raise ValueError(
-            f"unknown [device] key(s) {', '.join(unknown)}; valid keys: {', '.join(valid)}"
-        )
+        raise ValueError(f"unknown [device] key(s) {', '.join(unknown)}; valid keys: {', '.join(valid)}")
     base = preset(synapse)
     ov = dict(overrides)
     ov.setdefault("name", f"{synapse}+custom")
@@ -118,18 +116,14 @@ def build_config(params: dict[str, Any], config_file: str | None) -> Any:
     if params.get("no_progress"):
         values["progress"] = False
     if device_overrides is not None:
-        values["device"] = resolve_device(
-            values.get("synapse", TrainConfig.synapse), device_overrides
-        )
+        values["device"] = resolve_device(values.get("synapse", TrainConfig.synapse), device_overrides)
     if values.get("out") is None:
         if values.get("resume"):
             raise ValueError("--resume needs --out DIR (the run directory to continue)")
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         net = values.get("net", TrainConfig.net)
         syn = values.get("synapse", TrainConfig.synapse)
-        values["out"] = str(
-            Path("runs") / f"{net}-{syn}-seed{values.get('seed', TrainConfig.seed)}-{stamp}"
-        )
+        values["out"] = str(Path("runs") / f"{net}-{syn}-seed{values.get('seed', TrainConfig.seed)}-{stamp}")
     return TrainConfig(**values)
 
 
@@ -144,11 +138,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     acc = s["accuracy"]
     ev = s["split"]["eval"]
     c = s["counters"]
-    status = (
-        "complete"
-        if s.get("complete")
-        else f"stopped after epoch {s.get('epochs_done')} (resumable)"
-    )
+    status = "complete" if s.get("complete") else f"stopped after epoch {s.get('epochs_done')} (resumable)"
     lines = [
         f"femsyn train: {s['net']} on {s['dataset']} with {s['synapse']} (seed {s['seed']}), "
         f"{s.get('epochs_done', s['epochs'])}/{s['epochs']} epochs, {status}",
@@ -178,18 +168,12 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     default=None,
     help="Synapse preset (femsyn.presets()).  [default: femfet-6b]",
 )
-@click.option(
-    "--dataset", type=str, default=None, help="mnist | fashion-mnist | cifar10.  [default: mnist]"
-)
+@click.option("--dataset", type=str, default=None, help="mnist | fashion-mnist | cifar10.  [default: mnist]")
 @click.option("--epochs", type=int, default=None, help="Training epochs.  [default: 8]")
 @click.option("--batch-size", type=int, default=None, help="Mini-batch size.  [default: 64]")
 @click.option("--lr", type=float, default=None, help="Base learning rate.  [default: 0.02]")
-@click.option(
-    "--lr-schedule", type=str, default=None, help="cosine | step | constant.  [default: cosine]"
-)
-@click.option(
-    "--warmup-epochs", type=float, default=None, help="Linear lr warmup (epochs).  [default: 0]"
-)
+@click.option("--lr-schedule", type=str, default=None, help="cosine | step | constant.  [default: cosine]")
+@click.option("--warmup-epochs", type=float, default=None, help="Linear lr warmup (epochs).  [default: 0]")
 @click.option("--momentum", type=float, default=None, help="SGD momentum.  [default: 0.9]")
 @click.option("--weight-decay", type=float, default=None, help="L2 weight decay.  [default: 1e-4]")
 @click.option(
@@ -198,9 +182,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     default=None,
     help="Run seed (data order, init, device noise).  [default: 0]",
 )
-@click.option(
-    "--width", type=float, default=None, help="Channel/hidden-size multiplier.  [default: 1]"
-)
+@click.option("--width", type=float, default=None, help="Channel/hidden-size multiplier.  [default: 1]")
 @click.option(
     "--weight-range",
     type=float,
@@ -245,9 +227,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     default=None,
     help="TOML file of TrainConfig keys (+ optional [device] overrides); explicit flags win.",
 )
-@click.option(
-    "--resume", is_flag=True, default=False, help="Continue the run in --out from its checkpoint."
-)
+@click.option("--resume", is_flag=True, default=False, help="Continue the run in --out from its checkpoint.")
 @click.option(
     "--stop-after-epochs",
     type=int,
@@ -276,9 +256,7 @@ def command(config_file: str | None, as_json: bool, **params: Any) -> None:
     except KeyboardInterrupt:
         out = params.get("out")
         click.echo(
-            f"interrupted; continue with: femsyn train --out {out} --resume"
-            if out
-            else "interrupted",
+            f"interrupted; continue with: femsyn train --out {out} --resume" if out else "interrupted",
             err=True,
         )
         sys.exit(130)
