@@ -218,3 +218,13 @@ def test_fmt_si():
     assert report.fmt_si(3e-6, "s") == "3 µs"
     assert report.fmt_si(0.0, "J") == "0 J"
     assert report.fmt_si(None, "J") == "—"
+
+
+def test_claims_use_reference_presets_when_not_run(runs, tmp_path):
+    pytest.importorskip("femsyn.devices")
+    subset = {d: runs[d][:1] for d in ("ideal-6b", "femfet-6b")}
+    report.build_report(subset, tmp_path / "rep")
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "model: vs 2t1fefet-6b (preset, not run)" in md
+    assert "model: vs 3t1c2pcm-6b (preset, not run)" in md
+    assert "| 1 | 95.00 % |" in md  # one seed: no spread is shown
