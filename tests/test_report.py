@@ -129,6 +129,11 @@ def make_run(
         "images_per_s": 1000.0,
         "wall_s": 2.0,
         "complete": complete,
+        "warnings": [
+            f"epoch {e + 1}: fc1: {5.0 + 2 * e:.1f}% of carries were lost at the MSB rails" for e in range(epochs)
+        ]
+        if hybrid
+        else [],
     }
     (path / "summary.json").write_text(json.dumps(summary))
     (path / "config.json").write_text(
@@ -182,6 +187,8 @@ def test_build_report_writes_md_html_and_pngs(runs, tmp_path):
     assert "area (F²)" in md and "26 %" in md and "44.8 %" in md and "model: vs 2t1fefet-6b" in md
     assert "assumed" in md
     assert "75.0 % less" in md  # 250 ps vs 1 ns pulses
+    # training diagnostics: one row per distinct warning, with the range of its figure
+    assert "| femfet-6b | 4 | fc1: 5.0-7.0% of carries were lost at the MSB rails |" in md
     # endurance: runs to wear-out for femfet = 1e10 / max writes of the mean run
     data = json.loads((rep / "report.json").read_text())
     rc = data["run_costs"]["femfet-6b"][0]

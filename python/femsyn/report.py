@@ -15,6 +15,7 @@ import base64
 import html
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -436,8 +437,6 @@ def _render_html(blocks: list[tuple], out_dir: Path, title: str) -> str:
         elif kind == "p":
             text = html.escape(b[1])
             # minimal Markdown: **bold** and `code`
-            import re
-
             text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
             text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
             parts.append(f'<p class="{b[2] if len(b) > 2 else ""}">{text}</p>')
@@ -789,6 +788,28 @@ def build_report(
             [[d, ", ".join(str(r.path) for r in rs) or "(none)"] for d, rs in runs.items()],
         ),
     ]
+    warn_rows = []
+    for d, rs in runs.items():
+        seen: dict[str, list[float]] = {}
+        for r in rs:
+            for w in r.summary.get("warnings") or []:
+                # the same diagnosis in every epoch and seed: one row, with the range of its figure
+                text = re.sub(r"^epoch \d+: ", "", str(w))
+                pcts = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)%", text)]
+                key = re.sub(r"\d+(?:\.\d+)?%", "{pct}", text)
+                seen.setdefault(key, []).extend(pcts[:1] or [math.nan])
+        for key, vals in list(seen.items())[:8]:
+            v = [x for x in vals if not math.isnan(x)]
+            pct = f"{min(v):.1f}%" if v and min(v) == max(v) else (f"{min(v):.1f}-{max(v):.1f}%" if v else "")
+            warn_rows.append([d, str(len(vals)), key.replace("{pct}", pct)])
+        if len(seen) > 8:
+            warn_rows.append([d, "", f"... and {len(seen) - 8} more (see summary.json of each run)"])
+    if warn_rows:
+        blocks += [
+            ("h2", "Training diagnostics"),
+            ("p", "Warnings the training loop recorded (summary.json), with how often they occurred."),
+            ("table", ["design", "times", "warning"], warn_rows),
+        ]
     if skipped:
         blocks.append(("p", "Skipped: " + "; ".join(skipped), "note"))
 
