@@ -64,8 +64,13 @@ def fake_train(monkeypatch):
         (Path(config.out) / "config.json").write_text(json.dumps(cfg))
         return json.loads((Path(config.out) / "summary.json").read_text())
 
+    def evaluate_checkpoint(path, retention_s=None, data_dir=None):
+        calls.append(("eval", Path(path), retention_s))
+        return {"train_weights": 0.9, "msb_only": 0.9, "msb_retention": 0.5, "retention_s": retention_s}
+
     mod.TrainConfig = FakeConfig
     mod.train = train
+    mod.evaluate_checkpoint = evaluate_checkpoint
     monkeypatch.setitem(sys.modules, "femsyn.train", mod)
     return calls
 
@@ -118,6 +123,22 @@ def test_finished_run_with_other_config_is_an_error(fake_train, tmp_path):
     with pytest.raises(ValueError, match="different configuration.*epochs"):
         cmp.compare("lenet", "mnist", ["femfet-6b"], 1, tmp_path, log=None, epochs=3)
     assert len(fake_train) == 1
+
+
+def test_new_retention_time_reevaluates_instead_of_retraining(fake_train, tmp_path):
+    cmp.compare("lenet", "mnist", ["femfet-6b"], 1, tmp_path, log=None, epochs=2)
+    assert len(fake_train) == 1
+    cmp.compare("lenet", "mnist", ["femfet-6b"], 1, tmp_path, log=None, epochs=2, retention_s=1e5)
+    rd = cmp.run_dir_for(tmp_path, "femfet-6b", 0)
+    assert fake_train[1:] == [("eval", rd, 1e5)]
+    summary = json.loads((rd / "summary.json").read_text())
+    assert summary["accuracy"]["retention_s"] == 1e5 and summary["accuracy"]["msb_retention"] == 0.5
+    assert [1e5, 0.5] in summary["retention_curve"]
+    assert json.loads((rd / "config.json").read_text())["retention_s"] == 1e5
+    assert "MSB-only after 100000 s" in (tmp_path / "report.md").read_text()
+    # now it matches: nothing more to do
+    cmp.compare("lenet", "mnist", ["femfet-6b"], 1, tmp_path, log=None, epochs=2, retention_s=1e5)
+    assert len(fake_train) == 2
 
 
 def test_find_reusable(tmp_path):

@@ -40,6 +40,8 @@ _IGNORED_KEYS = {
     "threads",
     "eval_batch_size",
 }
+# Config keys that only change the evaluation of a finished run: re-evaluated, not retrained.
+_EVAL_ONLY_KEYS = {"retention_s"}
 # Files `train` writes into a run directory before its first checkpoint exists.
 _RUN_FILES = (
     "config.json",
@@ -94,21 +96,17 @@ def _mismatches(wanted: dict[str, Any], saved: dict[str, Any]) -> list[str]:
     return out
 
 
-def find_reusable(run_dir: str | Path, wanted: dict[str, Any]) -> bool:
-    """True when ``run_dir`` holds a finished run of the configuration ``wanted``.
-
-    Raises ValueError when it holds a finished run of a *different* configuration.
-    """
-    p = Path(run_dir)
+def _saved_config(p: Path) -> dict[str, Any] | None:
+    """The configuration of the finished run in ``p`` (None: no finished run there)."""
     summary_path = p / "summary.json"
     if not summary_path.is_file():
-        return False
+        return None
     try:
         summary = json.loads(summary_path.read_text())
     except json.JSONDecodeError:
-        return False
+        return None
     if not summary.get("complete", False):
-        return False
+        return None
     saved: dict[str, Any] = {}
     for k in ("net", "dataset", "synapse", "seed", "epochs", "batch_size", "width"):
         if k in summary:
@@ -119,13 +117,52 @@ def find_reusable(run_dir: str | Path, wanted: dict[str, Any]) -> bool:
             saved.update(json.loads(config_path.read_text()))
         except json.JSONDecodeError:
             pass
-    bad = _mismatches(wanted, saved)
+    if "retention_s" in (summary.get("accuracy") or {}):
+        saved["retention_s"] = summary["accuracy"]["retention_s"]
+    return saved
+
+
+def find_reusable(run_dir: str | Path, wanted: dict[str, Any]) -> bool:
+    """True when ``run_dir`` holds a finished run of the configuration ``wanted`` (keys that only
+    change the evaluation, like ``retention_s``, may differ: :func:`compare` re-evaluates those).
+
+    Raises ValueError when it holds a finished run of a *different* configuration.
+    """
+    p = Path(run_dir)
+    saved = _saved_config(p)
+    if saved is None:
+        return False
+    bad = _mismatches({k: v for k, v in wanted.items() if k not in _EVAL_ONLY_KEYS}, saved)
     if bad:
         raise ValueError(
             f"{str(p)!r} holds a finished run with a different configuration ({'; '.join(bad)}); "
             "delete that directory or choose another --out"
         )
     return True
+
+
+def _reevaluate(tm: Any, rd: Path, cfg: Any) -> None:
+    """Re-evaluate a finished run's checkpoint at the requested retention time and record it in
+    its summary.json / config.json (the training itself is unchanged)."""
+    retention_s = float(cfg.retention_s)
+    acc = tm.evaluate_checkpoint(rd, retention_s=retention_s, data_dir=getattr(cfg, "data_dir", None))
+    summary = json.loads((rd / "summary.json").read_text())
+    summary.setdefault("accuracy", {}).update(msb_retention=acc["msb_retention"], retention_s=retention_s)
+    curve = [p for p in summary.get("retention_curve") or [] if float(p[0]) != retention_s]
+    summary["retention_curve"] = sorted(curve + [[retention_s, acc["msb_retention"]]])
+    if isinstance(summary.get("config"), dict):
+        summary["config"]["retention_s"] = retention_s
+    _write_json(rd / "summary.json", summary)
+    if (rd / "config.json").is_file():
+        config = json.loads((rd / "config.json").read_text())
+        config["retention_s"] = retention_s
+        _write_json(rd / "config.json", config)
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2))
+    tmp.replace(path)
 
 
 def _seed_list(seeds: int | Iterable[int]) -> list[int]:
@@ -177,6 +214,11 @@ def compare(
             if find_reusable(rd, wanted):
                 if log:
                     log(f"[{i}/{n_total}] {design} seed {seed}: reusing finished run in {rd}")
+                stale = _mismatches({k: wanted[k] for k in _EVAL_ONLY_KEYS if k in wanted}, _saved_config(rd) or {})
+                if stale:
+                    if log:
+                        log(f"    re-evaluating ({'; '.join(stale)})")
+                    _reevaluate(tm, rd, cfg)
             elif has_ckpt:
                 if log:
                     log(f"[{i}/{n_total}] {design} seed {seed}: resuming unfinished run in {rd}")
