@@ -170,12 +170,12 @@ def test_format_report_has_every_section() -> None:
 
 def test_check_targets_on_fake_result() -> None:
     r = _fake_result()
-    r["kernels"]["results"].append(
-        {"kernel": "update", "cells": 1_000_000, "cells_per_s": 4e8, "bandwidth_fraction": None}
-    )
-    r["kernels"]["results"].append(
-        {"kernel": "readout", "cells": 1_000_000, "cells_per_s": 1e9, "bandwidth_fraction": 0.6}
-    )
+    for k, rate, frac in (("update", 4e8, None), ("readout", 1e9, 0.6)):
+        bpc = bench.bytes_per_cell(k)
+        r["kernels"]["results"].append(
+            {"kernel": k, "cells": 1_000_000, "seconds": 1e6 / rate, "cells_per_s": rate,
+             "bytes_per_cell": bpc, "gbps": rate * bpc / 1e9, "bandwidth_fraction": frac}
+        )  # fmt: skip
     checks = {c["target"]: c for c in bench.check_targets(r)}
     assert checks["device_overhead"]["value"] == pytest.approx(5000 / 4600)
     assert checks["device_overhead"]["met"] is True

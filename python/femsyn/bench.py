@@ -128,9 +128,7 @@ def fit_linear(cells: Sequence[float], seconds: Sequence[float]) -> dict[str, fl
     order = np.argsort(x)
     xl, yl = x[order][-2:], y[order][-2:]
     tail = (
-        float(np.log(yl[1] / yl[0]) / np.log(xl[1] / xl[0]))
-        if xl[1] > xl[0] and yl[0] > 0 and yl[1] > 0
-        else math.nan
+        float(np.log(yl[1] / yl[0]) / np.log(xl[1] / xl[0])) if xl[1] > xl[0] and yl[0] > 0 and yl[1] > 0 else math.nan
     )
     return {
         "slope_s_per_cell": float(slope),
@@ -167,9 +165,7 @@ def time_calls(
         inner = max(1, int(sample_time / one))
     samples: list[float] = []
     start = time.perf_counter()
-    while len(samples) < max_samples and (
-        len(samples) < min_samples or time.perf_counter() - start < min_time
-    ):
+    while len(samples) < max_samples and (len(samples) < min_samples or time.perf_counter() - start < min_time):
         if setup is not None:
             setup()
         t0 = time.perf_counter()
@@ -253,9 +249,7 @@ def bench_kernel(
     w0 = rng.uniform(-0.8 * w_max, 0.8 * w_max, size=(rows, cols)).astype(np.float32)
     arr.program(w0)
     step = _lsb_step(dev, w_max)
-    dw_pos = (rng.standard_normal((rows, cols), dtype=np.float32) * np.float32(0.5 * step)).astype(
-        np.float32
-    )
+    dw_pos = (rng.standard_normal((rows, cols), dtype=np.float32) * np.float32(0.5 * step)).astype(np.float32)
     dw_neg = -dw_pos
     flip = [False]
 
@@ -400,8 +394,8 @@ def run(
         memory = not quick
     if memory:
         if progress:
-            progress("peak memory of a LeNet training (subprocess)")
-        result["memory"] = bench_train.peak_memory(steps=50 if not quick else 10)
+            progress("peak memory of a LeNet training (subprocess: one epoch of femsyn.train)")
+        result["memory"] = bench_train.peak_memory(steps=20 if quick else None)
     result["targets"] = check_targets(result)
     result["wall_s"] = time.perf_counter() - t_start
     return result
@@ -499,8 +493,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: Sequence[
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            c.ljust(w) if i in left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+            c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
@@ -545,15 +538,10 @@ def format_report(result: dict[str, Any]) -> str:
     if m:
         b, g = m["bandwidth"], m["gemm"]
         bw = b["gbps"]
-        extra = "".join(
-            f", {k.removeprefix('gbps_')}: {v:.1f}" for k, v in b.items() if k.startswith("gbps_")
-        )
+        extra = "".join(f", {k.removeprefix('gbps_')}: {v:.1f}" for k, v in b.items() if k.startswith("gbps_"))
         out.append("")
         out.append(f"memory bandwidth  {bw:7.1f} GB/s (read+write, numpy copy{extra})")
-        out.append(
-            f"float32 GEMM      {g['gflops']:7.1f} GFLOP/s "
-            f"(n={g['n']}, {g['blas_threads']} BLAS threads)"
-        )
+        out.append(f"float32 GEMM      {g['gflops']:7.1f} GFLOP/s (n={g['n']}, {g['blas_threads']} BLAS threads)")
     k = result.get("kernels")
     if k:
         out.append("")
@@ -568,14 +556,10 @@ def format_report(result: dict[str, Any]) -> str:
                     _fmt(r["cells_per_s"] / 1e9, ".3f"),
                     _fmt(r["bytes_per_cell"], "d"),
                     _fmt(r["gbps"], ".1f"),
-                    _fmt(100 * r["bandwidth_fraction"], ".0f") + "%"
-                    if r.get("bandwidth_fraction")
-                    else "-",
+                    _fmt(100 * r["bandwidth_fraction"], ".0f") + "%" if r.get("bandwidth_fraction") else "-",
                 ]
             )
-        out.append(
-            _table(["kernel", "cells", "ms/call", "Gcells/s", "B/cell", "GB/s", "of bw"], rows)
-        )
+        out.append(_table(["kernel", "cells", "ms/call", "Gcells/s", "B/cell", "GB/s", "of bw"], rows))
         if k.get("fits"):
             out.append("")
             out.append("cost vs cells: time = intercept + slope * cells")
@@ -634,8 +618,5 @@ def format_report(result: dict[str, Any]) -> str:
     out.append("")
     out.append(f"bench wall time {result.get('wall_s', 0):.1f} s")
     if bw:
-        out.append(
-            "note: GB/s counts the bytes each kernel must move per cell "
-            "(femsyn.bench.KERNEL_TRAFFIC)"
-        )
+        out.append("note: GB/s counts the bytes each kernel must move per cell (femsyn.bench.KERNEL_TRAFFIC)")
     return "\n".join(out)

@@ -86,9 +86,7 @@ def _current_femsyn_threads() -> int | None:
     try:
         import femsyn
 
-        getter = getattr(femsyn, "get_num_threads", None) or getattr(
-            femsyn._core, "get_num_threads", None
-        )
+        getter = getattr(femsyn, "get_num_threads", None) or getattr(femsyn._core, "get_num_threads", None)
         if getter is not None:
             return int(getter())
     except Exception:
@@ -152,9 +150,7 @@ def _copy_rate(src: np.ndarray, dst: np.ndarray, threads: int, repeats: int) -> 
     return 2.0 * src.nbytes / min(times) / 1e9
 
 
-def measure_bandwidth(
-    nbytes: int = 256 * 2**20, repeats: int = 5, threads: int | None = None
-) -> dict[str, Any]:
+def measure_bandwidth(nbytes: int = 256 * 2**20, repeats: int = 5, threads: int | None = None) -> dict[str, Any]:
     """Memory bandwidth from a large numpy copy, in GB/s counting bytes read + bytes written.
 
     Measured with one thread and with `threads` (default: femsyn's thread count) threads copying

@@ -43,8 +43,11 @@ def default_input_shape(net: str) -> tuple[int, ...]:
 
     return tuple(inspect.signature(NETS[net]).parameters["input_shape"].default)
 
-#: Relative number of steps per round (VGG steps take ~100x a LeNet step).
-STEP_SCALE: dict[str, float] = {"lenet": 1.0, "mlp": 2.0, "vgg": 0.1}
+
+#: Relative number of steps per round (a VGG step takes ~200x a LeNet step, seconds on 2 cores).
+STEP_SCALE: dict[str, float] = {"lenet": 1.0, "mlp": 2.0, "vgg": 0.05}
+#: At most this many rounds for a net (keeps the full bench within minutes).
+ROUND_CAP: dict[str, int] = {"vgg": 3}
 
 
 class Stepper:
@@ -81,9 +84,7 @@ class Stepper:
         self.preset = preset
         self.batch_size = batch_size
         self.lr = lr
-        self.net = build_net(
-            net, preset, seed=seed, width=width, input_shape=default_input_shape(net)
-        )
+        self.net = build_net(net, preset, seed=seed, width=width, input_shape=default_input_shape(net))
         shape = tuple(self.net.input_shape)  # the per-sample layout its forward() expects
         self.opt = SGD(self.net.synaptic_layers, momentum=momentum, weight_decay=wd)
         rng = np.random.default_rng(seed)
@@ -151,9 +152,10 @@ def bench_training(
         n_steps = max(1, int(round(steps * STEP_SCALE.get(net, 1.0))))
         per_round: dict[str, list[float]] = {p: [] for p in presets}
         order = list(presets)
-        for r in range(rounds):
+        n_rounds = min(rounds, ROUND_CAP.get(net, rounds))
+        for r in range(n_rounds):
             if progress:
-                progress(f"training {net}: round {r + 1}/{rounds}")
+                progress(f"training {net}: round {r + 1}/{n_rounds}")
             for p in order:
                 sec = steppers[p].run(n_steps)
                 per_round[p].append(n_steps * batch_size / sec)
@@ -165,7 +167,7 @@ def bench_training(
                 "preset": p,
                 "batch_size": batch_size,
                 "steps_per_round": n_steps,
-                "rounds": rounds,
+                "rounds": n_rounds,
                 "cells": steppers[p].cells,
                 "images_per_s": statistics.median(ips),
                 "images_per_s_best": max(ips),
@@ -215,8 +217,13 @@ def format_training(t: dict[str, Any]) -> str:
 
 # --- peak memory ---------------------------------------------------------------------------------
 def _child_peak_memory(args: dict[str, Any]) -> dict[str, Any]:
-    """Run in a fresh interpreter: a short LeNet training; report the process's peak RSS."""
-    steps = int(args.get("steps", 50))
+    """Run in a fresh interpreter: a LeNet training; report the process's peak RSS.
+
+    With the MNIST files available this is :func:`femsyn.train.train` itself (one epoch over
+    the full training set when `steps` is None, else its first `steps` batches), evaluation
+    included; otherwise `steps` (default 100) Stepper steps on random data.
+    """
+    steps = args.get("steps")
     preset = args.get("preset", "femfet-6b")
     how = "random data, Stepper"
     data_dir = args.get("data_dir") or os.environ.get("FEMSYN_DATA")
@@ -231,16 +238,18 @@ def _child_peak_memory(args: dict[str, Any]) -> dict[str, Any]:
                 dataset="mnist",
                 epochs=1,
                 batch_size=64,
-                train_limit=steps * 64,
+                train_limit=None if steps is None else int(steps) * 64,
                 data_dir=data_dir,
                 progress=False,
             )
             train(cfg)
-            how = f"femsyn.train.train on MNIST ({steps * 64} images + evaluation)"
+            n_img = "60000" if steps is None else str(int(steps) * 64)
+            how = f"femsyn.train.train, 1 epoch on MNIST ({n_img} images) + evaluation"
             done = True
         except Exception as e:  # fall back to the stepper, say why
             how = f"random data, Stepper (train() failed: {type(e).__name__}: {e})"
     if not done:
+        steps = 100 if steps is None else int(steps)
         s = Stepper("lenet", preset)
         s.run(steps)
     ru = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
@@ -249,11 +258,16 @@ def _child_peak_memory(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def peak_memory(
-    steps: int = 50, preset: str = "femfet-6b", data_dir: str | None = None, timeout: float = 300
+    steps: int | None = None,
+    preset: str = "femfet-6b",
+    data_dir: str | None = None,
+    timeout: float = 600,
 ) -> dict[str, Any]:
-    """Peak resident memory of a LeNet training, measured in a fresh Python process.
+    """Peak resident memory (ru_maxrss) of a LeNet training, measured in a fresh Python process.
 
     A subprocess, because this process's own peak includes the kernel benches' large arrays.
+    `steps` None: one full epoch of ``femsyn.train.train`` (when $FEMSYN_DATA or `data_dir`
+    holds MNIST); otherwise only that many batches.
     """
     args = json.dumps({"steps": steps, "preset": preset, "data_dir": data_dir})
     code = (
@@ -262,9 +276,7 @@ def peak_memory(
         f"print('@@' + json.dumps(_child_peak_memory(json.loads({args!r}))))\n"
     )
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
-        )
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout} s", "preset": preset}
     for line in proc.stdout.splitlines():
