@@ -479,10 +479,14 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
     device = config.resolved_device()
     data = _load_data(config)
     warn_list: list[str] = list(ckpt_state["warnings"]) if ckpt_state else []
+    warned: set[str] = set(ckpt_state.get("warned", [])) if ckpt_state else set()
 
-    def warn(msg: str) -> None:
-        if msg not in warn_list:
-            warn_list.append(msg)
+    def warn(key: str, msg: str) -> None:
+        """Record and emit a diagnostic once per key (kind of problem, layer)."""
+        if key in warned:
+            return
+        warned.add(key)
+        warn_list.append(msg)
         warnings.warn(msg, TrainingWarning, stacklevel=3)
 
     for note in data.notes:
@@ -629,6 +633,7 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
                         "history": history,
                         "trace": trace.state(),
                         "warnings": warn_list,
+                        "warned": sorted(warned),
                         "wall_s": wall_prev + time.perf_counter() - t_start,
                         "train_s": train_s,
                         "train_images": train_images,
@@ -684,29 +689,38 @@ def _diagnose(
     warn: Any,
 ) -> None:
     e = row["epoch"]
+    kind = getattr(device, "kind", None)
     if row["train_acc"] <= chance:
         warn(
+            "chance",
             f"epoch {e}: training accuracy {row['train_acc']:.3f} is at chance level: the network is not "
-            f"learning (lr too high/low, weight_range too small, or LSB updates lost)"
+            f"learning (lr too high/low, weight_range too small, or LSB updates lost)",
         )
     for layer, b, a in zip(layers, before, after):
         d = {k: a.get(k, 0) - b.get(k, 0) for k in ("pulses", "clipped_pulses", "msb_writes", "lost_carries")}
         if d["pulses"] > 0 and d["clipped_pulses"] / d["pulses"] > _LSB_CLIP_WARN:
+            why = (
+                "LSB saturation at the rails or the per-update pulse limit; lower lr or raise the LSB headroom"
+                if kind == "hybrid"
+                else "weights held at the +-w_max rails; raise weight_range or lower lr"
+            )
             warn(
-                f"epoch {e}: {layer.name}: {100 * d['clipped_pulses'] / d['pulses']:.1f}% of LSB pulses were "
-                f"clipped (LSB saturation at the rails or pulse limit); lower lr or raise lsb headroom"
+                f"clip:{layer.name}",
+                f"epoch {e}: {layer.name}: {100 * d['clipped_pulses'] / d['pulses']:.1f}% of update pulses were "
+                f"clipped ({why}) [reported once per layer]",
             )
         carries = d["msb_writes"] + d["lost_carries"]
         if carries > 0 and d["lost_carries"] / carries > _LOST_CARRY_WARN:
             warn(
+                f"lost:{layer.name}",
                 f"epoch {e}: {layer.name}: {100 * d['lost_carries'] / carries:.1f}% of carries were lost at the "
-                f"MSB rails (weights clipped at +-w_max); raise weight_range"
+                f"MSB rails (weights pinned at the top/bottom MSB level); raise weight_range [reported once per layer]",
             )
-    kind = getattr(device, "kind", None)
     if kind == "hybrid" and row["msb_writes"] == 0:
         warn(
+            "no-transfer",
             f"epoch {e}: no LSB->MSB transfer wrote any MSB in a hybrid run: the non-volatile weights did "
-            f"not change (updates too small vs. one MSB step, LSB leak too fast, or transfers disabled)"
+            f"not change (updates too small vs. one MSB step, LSB leak too fast, or transfers disabled)",
         )
 
 
