@@ -53,7 +53,7 @@ def _sizes(value: str | None) -> list[int] | None:
 )
 @click.option(
     "--kernels",
-    help="Kernels to time, comma-separated, or 'none' (default: update,leak,transfer,readout).",
+    help="Kernels to time, comma-separated, or 'none' (default: update,step,leak,transfer,readout).",
 )
 @click.option(
     "--nets",
