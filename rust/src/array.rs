@@ -13,8 +13,12 @@
 //! `exp(-pending_dt / tau_i)` is applied (fused) by the next update or transfer, and by reads
 //! without changing the state, so reading never changes a trajectory.
 
-use crate::device::{DeviceParams, Kind, Mapping, Residual, Rounding, Value};
+use crate::device::{DeviceParams, Kind, Mapping, Rounding, Value};
 use crate::error::{Error, Result};
+use crate::kernels::{
+    hybrid_chunks, round_pulses_f64, update_hybrid_dispatch, update_ideal_chunk, CarryCfg, Tally,
+    UpdateIn, LEAK_CELL, LEAK_NONE, LEAK_UNIFORM,
+};
 use crate::parallel::{install, CHUNK};
 use crate::rng::{Key, Stream};
 use rayon::prelude::*;
@@ -227,148 +231,6 @@ pub struct State {
     pub steps: RngSteps,
 }
 
-/// Integer tallies reduced over chunks (order independent).
-#[derive(Clone, Copy, Debug, Default)]
-struct Tally {
-    pulses: u64,
-    clipped: u64,
-    truncated: u64,
-    writes: u64,
-    lost: u64,
-    worn: u64,
-    overflow: u64,
-    max_n: u64,
-    max_writes: u64,
-}
-
-impl Tally {
-    fn merge(a: Tally, b: Tally) -> Tally {
-        Tally {
-            pulses: a.pulses + b.pulses,
-            clipped: a.clipped + b.clipped,
-            truncated: a.truncated + b.truncated,
-            writes: a.writes + b.writes,
-            lost: a.lost + b.lost,
-            worn: a.worn + b.worn,
-            overflow: a.overflow + b.overflow,
-            max_n: a.max_n.max(b.max_n),
-            max_writes: a.max_writes.max(b.max_writes),
-        }
-    }
-}
-
-/// Constants of the carry (transfer) operation.
-#[derive(Clone, Copy)]
-struct CarryCfg {
-    n_l: f32,
-    l_max: f32,
-    max_index: i64,
-    read_noise: f64,
-    adc_q: f64,
-    prog_sigma_w: f64,
-    end_lim: u32,
-    residual: Residual,
-    key_read: Key,
-    key_prog: Key,
-}
-
-impl CarryCfg {
-    /// Carry LSB into MSB for one cell. `x` is the (leaked) LSB in pulse units.
-    #[inline]
-    fn apply(
-        &self,
-        g: u64,
-        x: &mut f32,
-        msb: &mut u16,
-        err: &mut f32,
-        writes: &mut u32,
-        t: &mut Tally,
-    ) {
-        let mut read = *x as f64;
-        if self.read_noise > 0.0 {
-            read += self.read_noise * self.key_read.normal(g);
-        }
-        if self.adc_q > 0.0 {
-            let l = self.l_max as f64;
-            read = ((read / self.adc_q).round() * self.adc_q).clamp(-l, l);
-        }
-        let c = (read / self.n_l as f64).round() as i64;
-        if c == 0 || *writes > self.end_lim {
-            // nothing to carry, or worn out ("stuck": keeps its level and LSB)
-            return;
-        }
-        let m = *msb as i64;
-        let m_new = (m + c).clamp(0, self.max_index);
-        let moved = m_new - m;
-        t.lost += (c - moved).unsigned_abs();
-        if moved != 0 {
-            *msb = m_new as u16;
-            *writes = writes.saturating_add(1);
-            t.writes += 1;
-            t.max_writes = t.max_writes.max(*writes as u64);
-            if *writes > self.end_lim {
-                t.worn += 1;
-            }
-            *err = if self.prog_sigma_w > 0.0 {
-                (self.prog_sigma_w * self.key_prog.normal(g)) as f32
-            } else {
-                0.0
-            };
-        }
-        match self.residual {
-            Residual::Keep => *x -= moved as f32 * self.n_l,
-            Residual::Reset => *x = 0.0,
-        }
-    }
-}
-
-/// Mutable per-chunk view of the hybrid state.
-struct HybridChunk<'a> {
-    base: usize,
-    msb: &'a mut [u16],
-    lsb: &'a mut [f32],
-    err: &'a mut [f32],
-    writes: &'a mut [u32],
-}
-
-fn hybrid_chunks<'a>(
-    msb: &'a mut [u16],
-    lsb: &'a mut [f32],
-    err: &'a mut [f32],
-    writes: &'a mut [u32],
-) -> Vec<HybridChunk<'a>> {
-    msb.chunks_mut(CHUNK)
-        .zip(lsb.chunks_mut(CHUNK))
-        .zip(err.chunks_mut(CHUNK))
-        .zip(writes.chunks_mut(CHUNK))
-        .enumerate()
-        .map(|(i, (((msb, lsb), err), writes))| HybridChunk {
-            base: i * CHUNK,
-            msb,
-            lsb,
-            err,
-            writes,
-        })
-        .collect()
-}
-
-/// Pulse count from a request `r` (in steps) with the configured rounding.
-#[inline(always)]
-fn round_pulses(r: f64, rounding: Rounding, key: Key, g: u64) -> i64 {
-    match rounding {
-        Rounding::Nearest => r.round() as i64,
-        Rounding::Stochastic => {
-            let f = r.floor();
-            let frac = r - f;
-            if frac == 0.0 {
-                f as i64
-            } else {
-                f as i64 + ((key.uniform_f32(g) as f64) < frac) as i64
-            }
-        }
-    }
-}
-
 /// A layer's synapses.
 #[derive(Clone, Debug)]
 pub struct SynapseArray {
@@ -379,6 +241,9 @@ pub struct SynapseArray {
     dev: DeviceParams,
     geo: Geometry,
     leak_on: bool,
+    // all cells share one leak rate / one pair of step sizes (no d2d spread): scalar fast path
+    uniform_leak: bool,
+    uniform_steps: bool,
     // float
     w: Vec<f32>,
     // ideal + hybrid: level index
@@ -391,9 +256,10 @@ pub struct SynapseArray {
     step_down: Vec<f32>,
     leak_rate: Vec<f32>,
     msb_offset: Vec<f32>,
-    // lazily applied leak and its cached per-cell factors
+    // lazily applied leak and its cached per-cell factors (for a repeated dt: a multiply)
     pending_dt: f64,
     decay: Vec<f32>,
+    decay0: f32,
     decay_dt: f64,
     counters: Counters,
     steps: RngSteps,
@@ -458,6 +324,8 @@ impl SynapseArray {
             w_max,
             geo,
             leak_on,
+            uniform_leak: true,
+            uniform_steps: true,
             w: Vec::new(),
             msb: Vec::new(),
             lsb: Vec::new(),
@@ -469,6 +337,7 @@ impl SynapseArray {
             msb_offset: Vec::new(),
             pending_dt: 0.0,
             decay: Vec::new(),
+            decay0: 1.0,
             decay_dt: f64::NAN,
             counters: Counters::default(),
             steps: RngSteps::default(),
@@ -487,9 +356,20 @@ impl SynapseArray {
                 a.msb_error = vec![0.0; n];
                 a.msb_writes = vec![0; n];
                 a.draw_d2d();
+                a.msb_error.copy_from_slice(&a.msb_offset);
+                a.detect_uniform();
             }
         }
         Ok(a)
+    }
+
+    /// Scalar fast paths when there is no per-cell spread of step sizes or leak rates.
+    fn detect_uniform(&mut self) {
+        let all_eq = |v: &[f32]| v.iter().all(|&x| x.to_bits() == v[0].to_bits());
+        self.uniform_steps = all_eq(&self.step_up) && all_eq(&self.step_down);
+        self.uniform_leak = all_eq(&self.leak_rate);
+        self.decay_dt = f64::NAN;
+        self.decay = Vec::new();
     }
 
     /// Static device-to-device variation (hybrid).
@@ -602,13 +482,20 @@ impl SynapseArray {
         }
     }
 
-    /// Make `decay` hold exp(-pending_dt * rate_i); returns whether leak must be applied.
-    fn ensure_decay(&mut self) -> bool {
+    /// Make the decay factors exp(-pending_dt * rate_i) current; returns the leak mode
+    /// (`LEAK_NONE`, `LEAK_UNIFORM` with `decay0`, `LEAK_CELL` with `decay`).
+    fn ensure_decay(&mut self) -> u8 {
         if !self.leak_on || self.pending_dt <= 0.0 {
-            return false;
+            return LEAK_NONE;
         }
-        if self.decay_dt != self.pending_dt || self.decay.len() != self.len() {
-            let dt = self.pending_dt;
+        let dt = self.pending_dt;
+        // f64 exp, then a factor <= 1 in f32: leak never grows |lsb|
+        let factor = |r: f32| ((-dt * r as f64).exp() as f32).min(1.0);
+        if self.uniform_leak {
+            self.decay0 = factor(self.leak_rate[0]);
+            return LEAK_UNIFORM;
+        }
+        if self.decay_dt != dt || self.decay.len() != self.len() {
             let rate = &self.leak_rate;
             let decay = &mut self.decay;
             decay.resize(rate.len(), 1.0);
@@ -618,14 +505,23 @@ impl SynapseArray {
                     .zip(rate.par_chunks(CHUNK))
                     .for_each(|(d, r)| {
                         for (d, r) in d.iter_mut().zip(r) {
-                            // f64 exp, then a factor <= 1 in f32: leak never grows |lsb|
-                            *d = ((-dt * *r as f64).exp() as f32).min(1.0);
+                            *d = factor(*r);
                         }
                     })
             });
             self.decay_dt = dt;
         }
-        true
+        LEAK_CELL
+    }
+
+    /// Decay factor of cell `g` for a mode returned by `ensure_decay`.
+    #[inline(always)]
+    fn decay_of(mode: u8, decay0: f32, decay: &[f32], g: usize) -> f32 {
+        match mode {
+            LEAK_UNIFORM => decay0,
+            LEAK_CELL => decay[g],
+            _ => 1.0,
+        }
     }
 
     /// Let `seconds` of simulated time pass (leak is applied lazily and exactly).
@@ -669,7 +565,7 @@ impl SynapseArray {
                             for (j, (m, &w)) in m.iter_mut().zip(w).enumerate() {
                                 let g = (ci * CHUNK + j) as u64;
                                 let r = (w as f64 - geo.lo) / geo.d_m;
-                                *m = round_pulses(r, rounding, key_r, g).clamp(0, max_i) as u16;
+                                *m = round_pulses_f64(r, rounding, key_r, g).clamp(0, max_i) as u16;
                             }
                         })
                 });
@@ -677,6 +573,7 @@ impl SynapseArray {
             Kind::Hybrid => {
                 let sigma = self.dev.msb_prog_sigma_rel * 2.0 * self.w_max;
                 let l_max = geo.l_max as f64;
+                let off = &self.msb_offset;
                 let chunks = hybrid_chunks(
                     &mut self.msb,
                     &mut self.lsb,
@@ -692,12 +589,12 @@ impl SynapseArray {
                             let m = geo.nearest_index(wv);
                             c.msb[j] = m;
                             let r = (wv - geo.levels[m as usize]) / geo.d_l;
-                            let n = round_pulses(r, rounding, key_r, g) as f64;
+                            let n = round_pulses_f64(r, rounding, key_r, g) as f64;
                             c.lsb[j] = n.clamp(-l_max, l_max) as f32;
                             c.err[j] = if sigma > 0.0 {
-                                (sigma * key_e.normal(g)) as f32
+                                (off[gi] as f64 + sigma * key_e.normal(g)) as f32
                             } else {
-                                0.0
+                                off[gi]
                             };
                         }
                     })
@@ -735,40 +632,22 @@ impl SynapseArray {
                 Tally::default()
             }
             Kind::Ideal => {
-                let inv_d = 1.0 / self.geo.d_m;
-                let max_i = (self.geo.n_levels - 1) as i64;
+                let inv_d = (1.0 / self.geo.d_m) as f32;
+                let max_i = (self.geo.n_levels - 1) as i32;
+                let nmax = nmax as i32;
+                let stoch = rounding == Rounding::Stochastic;
                 let msb = &mut self.msb;
                 install(|| {
                     msb.par_chunks_mut(CHUNK)
                         .zip(dw.par_chunks(CHUNK))
                         .enumerate()
                         .map(|(ci, (m, d))| {
-                            let mut t = Tally::default();
-                            for (j, (m, &d)) in m.iter_mut().zip(d).enumerate() {
-                                if d == 0.0 {
-                                    continue;
-                                }
-                                let g = (ci * CHUNK + j) as u64;
-                                let n = round_pulses(d as f64 * inv_d, rounding, key_r, g);
-                                let na = n.unsigned_abs();
-                                let nc = if na > nmax {
-                                    t.truncated += na - nmax;
-                                    nmax
-                                } else {
-                                    na
-                                };
-                                if nc == 0 {
-                                    continue;
-                                }
-                                let n = if n > 0 { nc as i64 } else { -(nc as i64) };
-                                let old = *m as i64;
-                                let new = (old + n).clamp(0, max_i);
-                                t.pulses += nc;
-                                t.clipped += (n - (new - old)).unsigned_abs();
-                                t.max_n = t.max_n.max(nc);
-                                *m = new as u16;
+                            let base = ci * CHUNK;
+                            if stoch {
+                                update_ideal_chunk::<true>(base, m, d, inv_d, nmax, max_i, key_r)
+                            } else {
+                                update_ideal_chunk::<false>(base, m, d, inv_d, nmax, max_i, key_r)
                             }
-                            t
                         })
                         .reduce(Tally::default, Tally::merge)
                 })
@@ -815,22 +694,39 @@ impl SynapseArray {
         let step = self.steps.update;
         let seed = self.seed;
         let d = &self.dev;
-        let rounding = d.rounding;
-        let nmax = d.max_pulses_per_update as u64;
-        let inv_dl = 1.0 / self.geo.d_l;
-        let l_max = self.geo.l_max;
-        let c2c = d.step_c2c_rel as f32;
-        let soft = d.lsb_soft_saturation as f32;
-        let key_c = Key::new(seed, Stream::C2c, step);
-        let ovf_thr = (d.carry_threshold * self.geo.n_l as f64) as f32;
-        let ovf_on = d.carry_threshold > 0.0;
-        let cfg = self.carry_cfg(
-            Key::new(seed, Stream::OverflowRead, step),
-            Key::new(seed, Stream::OverflowProg, step),
-        );
-        let up = &self.step_up;
-        let down = &self.step_down;
-        let decay = &self.decay;
+        let stoch = d.rounding == Rounding::Stochastic;
+        let slow = d.step_c2c_rel > 0.0 || d.lsb_soft_saturation > 0.0;
+        let cell_steps = !self.uniform_steps;
+        let p = UpdateIn {
+            dw,
+            up: &self.step_up,
+            down: &self.step_down,
+            decay: &self.decay,
+            off: &self.msb_offset,
+            up0: self.step_up.first().copied().unwrap_or(1.0),
+            down0: self.step_down.first().copied().unwrap_or(1.0),
+            decay0: self.decay0,
+            inv_dl: (1.0 / self.geo.d_l) as f32,
+            nmax: d.max_pulses_per_update.min(i32::MAX as u32) as i32,
+            l_max: self.geo.l_max,
+            c2c: d.step_c2c_rel as f32,
+            soft: d.lsb_soft_saturation as f32,
+            ovf_on: d.carry_threshold > 0.0,
+            ovf_thr: (d.carry_threshold * self.geo.n_l as f64) as f32,
+            limit: if d.carry_threshold > 0.0 {
+                self.geo
+                    .l_max
+                    .min((d.carry_threshold * self.geo.n_l as f64) as f32)
+            } else {
+                self.geo.l_max
+            },
+            key_r,
+            key_c: Key::new(seed, Stream::C2c, step),
+            carry: self.carry_cfg(
+                Key::new(seed, Stream::OverflowRead, step),
+                Key::new(seed, Stream::OverflowProg, step),
+            ),
+        };
         let chunks = hybrid_chunks(
             &mut self.msb,
             &mut self.lsb,
@@ -840,94 +736,7 @@ impl SynapseArray {
         let tally = install(|| {
             chunks
                 .into_par_iter()
-                .map(|c| {
-                    let mut t = Tally::default();
-                    let base = c.base;
-                    let len = c.lsb.len();
-                    let dwc = &dw[base..base + len];
-                    let upc = &up[base..base + len];
-                    let downc = &down[base..base + len];
-                    let decc = if leak {
-                        &decay[base..base + len]
-                    } else {
-                        &[][..]
-                    };
-                    for j in 0..len {
-                        let mut x = c.lsb[j];
-                        if leak {
-                            x *= decc[j];
-                        }
-                        let dwv = dwc[j];
-                        if dwv != 0.0 {
-                            let g = (base + j) as u64;
-                            let n = round_pulses(dwv as f64 * inv_dl, rounding, key_r, g);
-                            let na = n.unsigned_abs();
-                            let nc = if na > nmax {
-                                t.truncated += na - nmax;
-                                nmax
-                            } else {
-                                na
-                            };
-                            if nc > 0 {
-                                t.pulses += nc;
-                                t.max_n = t.max_n.max(nc);
-                                let pos = n > 0;
-                                let s = if pos { upc[j] } else { downc[j] };
-                                let ncf = nc as f32;
-                                // sum of nc pulses with iid relative noise c2c: exact in
-                                // distribution as nc + c2c * sqrt(nc) * xi
-                                let gain = if c2c > 0.0 {
-                                    let xi = key_c.normal(g) as f32;
-                                    ((ncf + c2c * ncf.sqrt() * xi) / ncf).max(0.0)
-                                } else {
-                                    1.0
-                                };
-                                let sgn = if pos { 1.0f32 } else { -1.0f32 };
-                                let mut xn;
-                                if soft > 0.0 {
-                                    // per pulse: step shrinks by (1 - s |x| / L_max) toward the rail
-                                    xn = x;
-                                    let st = s * gain;
-                                    for _ in 0..nc {
-                                        let toward = sgn * xn >= 0.0;
-                                        let f = if toward {
-                                            (1.0 - soft * xn.abs() / l_max).max(0.0)
-                                        } else {
-                                            1.0
-                                        };
-                                        xn += sgn * st * f;
-                                    }
-                                } else {
-                                    xn = x + sgn * s * ncf * gain;
-                                }
-                                if xn.abs() > l_max {
-                                    let over = xn.abs() - l_max;
-                                    let lost = if s > 0.0 {
-                                        ((over / s).round() as u64).min(nc)
-                                    } else {
-                                        0
-                                    };
-                                    t.clipped += lost;
-                                    xn = l_max.copysign(xn);
-                                }
-                                x = xn;
-                            }
-                        }
-                        if ovf_on && x.abs() >= ovf_thr {
-                            t.overflow += 1;
-                            cfg.apply(
-                                (base + j) as u64,
-                                &mut x,
-                                &mut c.msb[j],
-                                &mut c.err[j],
-                                &mut c.writes[j],
-                                &mut t,
-                            );
-                        }
-                        c.lsb[j] = x;
-                    }
-                    t
-                })
+                .map(|c| update_hybrid_dispatch(c, &p, stoch, leak, cell_steps, slow))
                 .reduce(Tally::default, Tally::merge)
         });
         self.pending_dt = 0.0;
@@ -947,6 +756,8 @@ impl SynapseArray {
             Key::new(self.seed, Stream::TransferProg, step),
         );
         let decay = &self.decay;
+        let decay0 = self.decay0;
+        let off = &self.msb_offset;
         let chunks = hybrid_chunks(
             &mut self.msb,
             &mut self.lsb,
@@ -961,14 +772,15 @@ impl SynapseArray {
                     for j in 0..c.lsb.len() {
                         let g = c.base + j;
                         let mut x = c.lsb[j];
-                        if leak {
-                            x *= decay[g];
+                        if leak != LEAK_NONE {
+                            x *= Self::decay_of(leak, decay0, decay, g);
                         }
                         cfg.apply(
                             g as u64,
                             &mut x,
                             &mut c.msb[j],
                             &mut c.err[j],
+                            off[g],
                             &mut c.writes[j],
                             &mut t,
                         );
@@ -1040,14 +852,18 @@ impl SynapseArray {
                 });
             }
             Kind::Hybrid => {
-                let leak = !inference && self.ensure_decay();
+                let leak = if inference {
+                    LEAK_NONE
+                } else {
+                    self.ensure_decay()
+                };
                 let lv = &self.geo.levels;
                 let d_l = self.geo.d_l;
                 let msb = &self.msb;
                 let lsb = &self.lsb;
                 let err = &self.msb_error;
-                let off = &self.msb_offset;
                 let decay = &self.decay;
+                let decay0 = self.decay0;
                 let ret = if self.dev.tau_retention_s.is_finite() {
                     (-retention_s / self.dev.tau_retention_s).exp()
                 } else {
@@ -1065,10 +881,9 @@ impl SynapseArray {
                         let len = o.len();
                         let m = &msb[base..base + len];
                         let e = &err[base..base + len];
-                        let of = &off[base..base + len];
                         if inference {
                             for j in 0..len {
-                                let mut v = (lv[m[j] as usize] + of[j] as f64 + e[j] as f64) * ret;
+                                let mut v = (lv[m[j] as usize] + e[j] as f64) * ret;
                                 if rn > 0.0 {
                                     v += rn * key.normal((base + j) as u64);
                                 }
@@ -1076,12 +891,20 @@ impl SynapseArray {
                             }
                         } else {
                             let l = &lsb[base..base + len];
-                            for j in 0..len {
-                                let x = if leak { l[j] * decay[base + j] } else { l[j] };
-                                o[j] = (lv[m[j] as usize]
-                                    + of[j] as f64
-                                    + e[j] as f64
-                                    + d_l * x as f64) as f32;
+                            if leak == LEAK_CELL {
+                                let dc = &decay[base..base + len];
+                                for j in 0..len {
+                                    let x = l[j] * dc[j];
+                                    o[j] =
+                                        (lv[m[j] as usize] + e[j] as f64 + d_l * x as f64) as f32;
+                                }
+                            } else {
+                                let f = if leak == LEAK_UNIFORM { decay0 } else { 1.0 };
+                                for j in 0..len {
+                                    let x = l[j] * f;
+                                    o[j] =
+                                        (lv[m[j] as usize] + e[j] as f64 + d_l * x as f64) as f32;
+                                }
                             }
                         }
                     })
@@ -1106,15 +929,13 @@ impl SynapseArray {
         if self.dev.kind != Kind::Hybrid {
             return vec![0.0; self.len()];
         }
-        if self.ensure_decay() {
-            self.lsb
-                .iter()
-                .zip(&self.decay)
-                .map(|(x, d)| x * d)
-                .collect()
-        } else {
-            self.lsb.clone()
-        }
+        let mode = self.ensure_decay();
+        let (d0, d) = (self.decay0, &self.decay);
+        self.lsb
+            .iter()
+            .enumerate()
+            .map(|(g, x)| x * Self::decay_of(mode, d0, d, g))
+            .collect()
     }
 
     /// Signed MSB level: offset mapping m in 0..N_M-1; differential d in -(N_M-1)..N_M-1;
@@ -1246,6 +1067,7 @@ impl SynapseArray {
                     a.step_down = down;
                     a.leak_rate = lr;
                     a.msb_offset = off;
+                    a.detect_uniform();
                 }
             }
         }

@@ -1,0 +1,634 @@
+//! Per-chunk kernels of the synapse array (pure functions on slices).
+//!
+//! The hot loops are branch-free on data (pulse rounding, truncation, step selection): with
+//! stochastic rounding the pulse count of a cell is unpredictable, so a branchy loop runs at
+//! the speed of branch mispredictions. Rare events (LSB clipping, overflow carries) keep a
+//! branch. Variants are monomorphized over const flags (rounding, leak mode, per-cell steps,
+//! c2c/soft-saturation) so the common preset runs the shortest loop. Every variant computes
+//! the same floating-point operations in the same order for a cell regardless of chunking or
+//! thread count.
+
+use crate::device::{Residual, Rounding};
+use crate::parallel::CHUNK;
+use crate::rng::Key;
+
+/// Largest |dw / D_L| considered (pulse counts beyond are truncated anyway; the truncated
+/// pulse counter saturates at this value per cell and update).
+pub const R_MAX: f32 = 4_194_304.0; // 2^22: floor via i32 and exact r - floor(r) in f32
+
+/// Integer tallies reduced over chunks (order independent).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tally {
+    pub pulses: u64,
+    pub clipped: u64,
+    pub truncated: u64,
+    pub writes: u64,
+    pub lost: u64,
+    pub worn: u64,
+    pub overflow: u64,
+    pub max_n: u64,
+    pub max_writes: u64,
+}
+
+impl Tally {
+    pub fn merge(a: Tally, b: Tally) -> Tally {
+        Tally {
+            pulses: a.pulses + b.pulses,
+            clipped: a.clipped + b.clipped,
+            truncated: a.truncated + b.truncated,
+            writes: a.writes + b.writes,
+            lost: a.lost + b.lost,
+            worn: a.worn + b.worn,
+            overflow: a.overflow + b.overflow,
+            max_n: a.max_n.max(b.max_n),
+            max_writes: a.max_writes.max(b.max_writes),
+        }
+    }
+}
+
+/// floor for |r| < 2^31 without a libm call (baseline x86-64 has no roundss).
+#[inline(always)]
+pub fn ffloor(r: f32) -> i32 {
+    let t = r as i32;
+    t - ((r < t as f32) as i32)
+}
+
+/// Pulse count of a request of `r` steps: stochastic (floor + Bernoulli(frac), unbiased up
+/// to the 2^-24 resolution of the uniform) or nearest (round half up).
+#[inline(always)]
+pub fn pulse_count<const STOCH: bool>(r: f32, key: Key, g: u64) -> i32 {
+    // select-based clamp (vectorizes; r is finite)
+    let r = if r > R_MAX { R_MAX } else { r };
+    let r = if r < -R_MAX { -R_MAX } else { r };
+    if STOCH {
+        let f = ffloor(r);
+        let frac = r - f as f32;
+        f + ((key.uniform24(g) < frac) as i32)
+    } else {
+        ffloor(r + 0.5)
+    }
+}
+
+/// Round half away from zero, f64 (non-hot paths: program, carry).
+#[inline]
+pub fn round_pulses_f64(r: f64, rounding: Rounding, key: Key, g: u64) -> i64 {
+    match rounding {
+        Rounding::Nearest => r.round() as i64,
+        Rounding::Stochastic => {
+            let f = r.floor();
+            let frac = r - f;
+            f as i64 + ((key.uniform_f32(g) as f64) < frac) as i64
+        }
+    }
+}
+
+/// Constants of the carry (transfer) operation.
+#[derive(Clone, Copy)]
+pub struct CarryCfg {
+    pub n_l: f32,
+    pub l_max: f32,
+    pub max_index: i64,
+    pub read_noise: f64,
+    pub adc_q: f64,
+    pub prog_sigma_w: f64,
+    pub end_lim: u32,
+    pub residual: Residual,
+    pub key_read: Key,
+    pub key_prog: Key,
+}
+
+impl CarryCfg {
+    /// Carry LSB into MSB for one cell. `x` is the (leaked) LSB in pulse units; `err` the MSB
+    /// deviation (static offset `off` + programming error of the last write).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn apply(
+        &self,
+        g: u64,
+        x: &mut f32,
+        msb: &mut u16,
+        err: &mut f32,
+        off: f32,
+        writes: &mut u32,
+        t: &mut Tally,
+    ) {
+        if self.read_noise == 0.0 && self.adc_q == 0.0 && x.abs() < 0.5 * self.n_l {
+            // exact shortcut: round(x / N_L) == 0 (N_L is a power of two)
+            return;
+        }
+        let mut read = *x as f64;
+        if self.read_noise > 0.0 {
+            read += self.read_noise * self.key_read.normal(g);
+        }
+        if self.adc_q > 0.0 {
+            let l = self.l_max as f64;
+            read = ((read / self.adc_q).round() * self.adc_q).clamp(-l, l);
+        }
+        let c = (read / self.n_l as f64).round() as i64;
+        if c == 0 || *writes > self.end_lim {
+            // nothing to carry, or worn out ("stuck": keeps its level and LSB)
+            return;
+        }
+        let m = *msb as i64;
+        let m_new = (m + c).clamp(0, self.max_index);
+        let moved = m_new - m;
+        t.lost += (c - moved).unsigned_abs();
+        if moved != 0 {
+            *msb = m_new as u16;
+            *writes = writes.saturating_add(1);
+            t.writes += 1;
+            t.max_writes = t.max_writes.max(*writes as u64);
+            if *writes > self.end_lim {
+                t.worn += 1;
+            }
+            *err = if self.prog_sigma_w > 0.0 {
+                (off as f64 + self.prog_sigma_w * self.key_prog.normal(g)) as f32
+            } else {
+                off
+            };
+        }
+        match self.residual {
+            Residual::Keep => *x -= moved as f32 * self.n_l,
+            Residual::Reset => *x = 0.0,
+        }
+    }
+}
+
+/// Mutable per-chunk view of the hybrid state.
+pub struct HybridChunk<'a> {
+    pub base: usize,
+    pub msb: &'a mut [u16],
+    pub lsb: &'a mut [f32],
+    pub err: &'a mut [f32],
+    pub writes: &'a mut [u32],
+}
+
+pub fn hybrid_chunks<'a>(
+    msb: &'a mut [u16],
+    lsb: &'a mut [f32],
+    err: &'a mut [f32],
+    writes: &'a mut [u32],
+) -> Vec<HybridChunk<'a>> {
+    msb.chunks_mut(CHUNK)
+        .zip(lsb.chunks_mut(CHUNK))
+        .zip(err.chunks_mut(CHUNK))
+        .zip(writes.chunks_mut(CHUNK))
+        .enumerate()
+        .map(|(i, (((msb, lsb), err), writes))| HybridChunk {
+            base: i * CHUNK,
+            msb,
+            lsb,
+            err,
+            writes,
+        })
+        .collect()
+}
+
+/// Leak mode of a kernel call.
+pub const LEAK_NONE: u8 = 0;
+/// One decay factor for all cells.
+pub const LEAK_UNIFORM: u8 = 1;
+/// A decay factor per cell.
+pub const LEAK_CELL: u8 = 2;
+
+/// Read-only inputs and constants of a hybrid update.
+pub struct UpdateIn<'a> {
+    pub dw: &'a [f32],
+    pub up: &'a [f32],
+    pub down: &'a [f32],
+    pub decay: &'a [f32],
+    pub off: &'a [f32],
+    pub up0: f32,
+    pub down0: f32,
+    pub decay0: f32,
+    pub inv_dl: f32,
+    pub nmax: i32,
+    pub l_max: f32,
+    pub c2c: f32,
+    pub soft: f32,
+    pub ovf_on: bool,
+    pub ovf_thr: f32,
+    /// |lsb| at or above which pass 2 must look at a cell: min(L_max, overflow threshold);
+    /// cells exactly at L_max are visited harmlessly
+    pub limit: f32,
+    pub key_r: Key,
+    pub key_c: Key,
+    pub carry: CarryCfg,
+}
+
+/// Cells per sub-block: pass 1 (branch-free, vectorizable) runs over a sub-block, then the
+/// rare-event pass 2 (clipping, overflow carry) over the same, L1-resident, sub-block.
+const SUB: usize = 1024;
+
+/// Pass 1 of the fast path (no c2c, no soft saturation): leak, pulse count, truncation, step.
+/// Writes the unclipped LSB; returns (pulses, truncated, max |n|, max |lsb|).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
+    base: usize,
+    lsb: &mut [f32],
+    dw: &[f32],
+    up: &[f32],
+    down: &[f32],
+    decay: &[f32],
+    p: &UpdateIn<'_>,
+) -> (u64, u64, u32, bool) {
+    let n = lsb.len();
+    let dw = &dw[..n];
+    let (up, down) = if CELL_STEPS {
+        (&up[..n], &down[..n])
+    } else {
+        (&[][..], &[][..])
+    };
+    let decay = if LEAK == LEAK_CELL {
+        &decay[..n]
+    } else {
+        &[][..]
+    };
+    let (mut pulses, mut trunc, mut max_n, mut flag) = (0u64, 0u64, 0u32, 0u32);
+    let nmax = p.nmax;
+    let limit = p.limit;
+    for j in 0..n {
+        let mut x = lsb[j];
+        if LEAK == LEAK_UNIFORM {
+            x *= p.decay0;
+        } else if LEAK == LEAK_CELL {
+            x *= decay[j];
+        }
+        let nr = pulse_count::<STOCH>(dw[j] * p.inv_dl, p.key_r, (base + j) as u64);
+        let nc = if nr > nmax { nmax } else { nr };
+        let nc = if nc < -nmax { -nmax } else { nc };
+        let na = nc.unsigned_abs();
+        trunc += (nr.unsigned_abs() - na) as u64;
+        pulses += na as u64;
+        max_n = if na > max_n { na } else { max_n };
+        let s = if CELL_STEPS {
+            if nc > 0 {
+                up[j]
+            } else {
+                down[j]
+            }
+        } else if nc > 0 {
+            p.up0
+        } else {
+            p.down0
+        };
+        let xn = x + nc as f32 * s;
+        lsb[j] = xn;
+        // integer OR reduction (vectorizes, unlike an f32 max)
+        flag |= (xn.abs() >= limit) as u32;
+    }
+    (pulses, trunc, max_n, flag != 0)
+}
+
+/// The same pass with AVX2 enabled (same IEEE operations in the same order: bit-identical).
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2")]
+fn pass1_avx2<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
+    base: usize,
+    lsb: &mut [f32],
+    dw: &[f32],
+    up: &[f32],
+    down: &[f32],
+    decay: &[f32],
+    p: &UpdateIn<'_>,
+) -> (u64, u64, u32, bool) {
+    pass1::<STOCH, LEAK, CELL_STEPS>(base, lsb, dw, up, down, decay, p)
+}
+
+/// Whether the CPU has AVX2 (checked once).
+#[inline]
+pub fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::OnceLock;
+        static AVX2: OnceLock<bool> = OnceLock::new();
+        *AVX2.get_or_init(|| std::is_x86_feature_detected!("avx2"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Pass 1 of the slow path (c2c noise and/or soft saturation), scalar; clips at +-L_max.
+/// Returns (pulses, truncated, max |n|, max |lsb|, clipped).
+#[inline(always)]
+fn pass1_slow<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
+    base: usize,
+    lsb: &mut [f32],
+    p: &UpdateIn<'_>,
+) -> (u64, u64, u32, bool, u64) {
+    let (mut pulses, mut trunc, mut max_n, mut xmax, mut clipped) =
+        (0u64, 0u64, 0u32, 0.0f32, 0u64);
+    let l_max = p.l_max;
+    for (j, xr) in lsb.iter_mut().enumerate() {
+        let gi = base + j;
+        let g = gi as u64;
+        let mut x = *xr;
+        if LEAK == LEAK_UNIFORM {
+            x *= p.decay0;
+        } else if LEAK == LEAK_CELL {
+            x *= p.decay[gi];
+        }
+        let nr = pulse_count::<STOCH>(p.dw[gi] * p.inv_dl, p.key_r, g);
+        let nc = nr.clamp(-p.nmax, p.nmax);
+        let na = nc.unsigned_abs();
+        trunc += (nr.unsigned_abs() - na) as u64;
+        pulses += na as u64;
+        max_n = max_n.max(na);
+        if na != 0 {
+            let pos = nc > 0;
+            let s = match (CELL_STEPS, pos) {
+                (true, true) => p.up[gi],
+                (true, false) => p.down[gi],
+                (false, true) => p.up0,
+                (false, false) => p.down0,
+            };
+            let ncf = na as f32;
+            // the sum of `na` pulses with iid relative noise c2c is, in distribution,
+            // na + c2c * sqrt(na) * xi pulses
+            let gain = if p.c2c > 0.0 {
+                let xi = p.key_c.normal(g) as f32;
+                ((ncf + p.c2c * ncf.sqrt() * xi) / ncf).max(0.0)
+            } else {
+                1.0
+            };
+            let sgn = if pos { 1.0f32 } else { -1.0f32 };
+            if p.soft > 0.0 {
+                // per pulse: the step shrinks by (1 - s |x| / L_max) toward the rail
+                let st = s * gain;
+                for _ in 0..na {
+                    let toward = sgn * x >= 0.0;
+                    let f = if toward {
+                        (1.0 - p.soft * x.abs() / l_max).max(0.0)
+                    } else {
+                        1.0
+                    };
+                    x += sgn * st * f;
+                }
+            } else {
+                x += sgn * s * ncf * gain;
+            }
+            if x.abs() > l_max {
+                if s > 0.0 {
+                    clipped += (((x.abs() - l_max) / s).round() as u64).min(na as u64);
+                }
+                x = l_max.copysign(x);
+            }
+        }
+        *xr = x;
+        xmax = xmax.max(x.abs());
+    }
+    (pulses, trunc, max_n, xmax >= p.limit, clipped)
+}
+
+/// Pass 2: clip at +-L_max (counting the lost pulses) and apply the overflow carry.
+#[cold]
+#[inline(never)]
+fn pass2(
+    c: &mut HybridChunk<'_>,
+    lo: usize,
+    hi: usize,
+    p: &UpdateIn<'_>,
+    cell_steps: bool,
+    t: &mut Tally,
+) {
+    let l_max = p.l_max;
+    let base = c.base;
+    for j in lo..hi {
+        let mut x = c.lsb[j];
+        let ax = x.abs();
+        if ax > l_max {
+            // |lsb| <= L_max before the update, so the pulses went toward this rail
+            let gi = base + j;
+            let s = match (cell_steps, x > 0.0) {
+                (true, true) => p.up[gi],
+                (true, false) => p.down[gi],
+                (false, true) => p.up0,
+                (false, false) => p.down0,
+            };
+            if s > 0.0 {
+                let cap = p.nmax as u64;
+                t.clipped += (((ax - l_max) / s).round() as u64).min(cap);
+            }
+            x = l_max.copysign(x);
+        }
+        if p.ovf_on && x.abs() >= p.ovf_thr {
+            t.overflow += 1;
+            p.carry.apply(
+                (base + j) as u64,
+                &mut x,
+                &mut c.msb[j],
+                &mut c.err[j],
+                p.off[base + j],
+                &mut c.writes[j],
+                t,
+            );
+        }
+        c.lsb[j] = x;
+    }
+}
+
+/// Hybrid update of one chunk. `CELL_STEPS`: per-cell up/down step sizes (else `up0/down0`);
+/// `SLOW`: c2c noise or soft saturation enabled.
+#[inline(always)]
+pub fn update_hybrid_chunk<
+    const STOCH: bool,
+    const LEAK: u8,
+    const CELL_STEPS: bool,
+    const SLOW: bool,
+>(
+    mut c: HybridChunk<'_>,
+    p: &UpdateIn<'_>,
+) -> Tally {
+    let mut t = Tally::default();
+    let base = c.base;
+    let len = c.lsb.len();
+    let avx2 = has_avx2();
+    let mut lo = 0;
+    while lo < len {
+        let hi = (lo + SUB).min(len);
+        let b = base + lo;
+        let (pulses, trunc, max_n, xmax) = if SLOW {
+            let (a, b2, c2, d, clipped) =
+                pass1_slow::<STOCH, LEAK, CELL_STEPS>(b, &mut c.lsb[lo..hi], p);
+            t.clipped += clipped;
+            (a, b2, c2, d)
+        } else {
+            let lsb = &mut c.lsb[lo..hi];
+            let dw = &p.dw[b..base + hi];
+            let (up, down) = if CELL_STEPS {
+                (&p.up[b..base + hi], &p.down[b..base + hi])
+            } else {
+                (&[][..], &[][..])
+            };
+            let decay = if LEAK == LEAK_CELL {
+                &p.decay[b..base + hi]
+            } else {
+                &[][..]
+            };
+            #[cfg(target_arch = "x86_64")]
+            {
+                if avx2 {
+                    // SAFETY: AVX2 availability was checked at run time.
+                    unsafe { pass1_avx2::<STOCH, LEAK, CELL_STEPS>(b, lsb, dw, up, down, decay, p) }
+                } else {
+                    pass1::<STOCH, LEAK, CELL_STEPS>(b, lsb, dw, up, down, decay, p)
+                }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            {
+                let _ = avx2;
+                pass1::<STOCH, LEAK, CELL_STEPS>(b, lsb, dw, up, down, decay, p)
+            }
+        };
+        t.pulses += pulses;
+        t.truncated += trunc;
+        t.max_n = t.max_n.max(max_n as u64);
+        if xmax {
+            pass2(&mut c, lo, hi, p, CELL_STEPS, &mut t);
+        }
+        lo = hi;
+    }
+    t
+}
+
+/// Dispatch to the monomorphized variant.
+pub fn update_hybrid_dispatch(
+    c: HybridChunk<'_>,
+    p: &UpdateIn<'_>,
+    stoch: bool,
+    leak: u8,
+    cell_steps: bool,
+    slow: bool,
+) -> Tally {
+    macro_rules! go {
+        ($s:literal, $l:expr, $c:literal, $w:literal) => {
+            update_hybrid_chunk::<$s, { $l }, $c, $w>(c, p)
+        };
+    }
+    macro_rules! by_leak {
+        ($s:literal, $c:literal, $w:literal) => {
+            match leak {
+                LEAK_UNIFORM => go!($s, LEAK_UNIFORM, $c, $w),
+                LEAK_CELL => go!($s, LEAK_CELL, $c, $w),
+                _ => go!($s, LEAK_NONE, $c, $w),
+            }
+        };
+    }
+    match (stoch, cell_steps, slow) {
+        (true, false, false) => by_leak!(true, false, false),
+        (true, true, false) => by_leak!(true, true, false),
+        (true, false, true) => by_leak!(true, false, true),
+        (true, true, true) => by_leak!(true, true, true),
+        (false, false, false) => by_leak!(false, false, false),
+        (false, true, false) => by_leak!(false, true, false),
+        (false, false, true) => by_leak!(false, false, true),
+        (false, true, true) => by_leak!(false, true, true),
+    }
+}
+
+/// Ideal (quantized) update of one chunk: level index moves by the rounded step count,
+/// truncated at n_max and clipped at the rails.
+#[inline(always)]
+fn ideal_body<const STOCH: bool>(
+    base: usize,
+    msb: &mut [u16],
+    dw: &[f32],
+    inv_d: f32,
+    nmax: i32,
+    max_index: i32,
+    key: Key,
+) -> Tally {
+    let (mut pulses, mut trunc, mut clipped, mut max_n) = (0u64, 0u64, 0u64, 0u32);
+    let dw = &dw[..msb.len()];
+    for (j, m) in msb.iter_mut().enumerate() {
+        let n = pulse_count::<STOCH>(dw[j] * inv_d, key, (base + j) as u64);
+        let nc = if n > nmax { nmax } else { n };
+        let nc = if nc < -nmax { -nmax } else { nc };
+        let na = nc.unsigned_abs();
+        trunc += (n.unsigned_abs() - na) as u64;
+        pulses += na as u64;
+        max_n = if na > max_n { na } else { max_n };
+        let old = *m as i32;
+        let new = old + nc;
+        let new = if new < 0 { 0 } else { new };
+        let new = if new > max_index { max_index } else { new };
+        clipped += (nc - (new - old)).unsigned_abs() as u64;
+        *m = new as u16;
+    }
+    Tally {
+        pulses,
+        truncated: trunc,
+        clipped,
+        max_n: max_n as u64,
+        ..Default::default()
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn ideal_body_avx2<const STOCH: bool>(
+    base: usize,
+    msb: &mut [u16],
+    dw: &[f32],
+    inv_d: f32,
+    nmax: i32,
+    max_index: i32,
+    key: Key,
+) -> Tally {
+    ideal_body::<STOCH>(base, msb, dw, inv_d, nmax, max_index, key)
+}
+
+/// Ideal update of one chunk (AVX2 when available; bit-identical either way).
+pub fn update_ideal_chunk<const STOCH: bool>(
+    base: usize,
+    msb: &mut [u16],
+    dw: &[f32],
+    inv_d: f32,
+    nmax: i32,
+    max_index: i32,
+    key: Key,
+) -> Tally {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2() {
+            // SAFETY: AVX2 availability was checked at run time.
+            return unsafe { ideal_body_avx2::<STOCH>(base, msb, dw, inv_d, nmax, max_index, key) };
+        }
+    }
+    ideal_body::<STOCH>(base, msb, dw, inv_d, nmax, max_index, key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ffloor_matches_floor(r in -4.0e6f32..4.0e6f32) {
+            prop_assert_eq!(ffloor(r), r.floor() as i32);
+        }
+    }
+
+    #[test]
+    fn ffloor_edges() {
+        for r in [
+            0.0f32,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            -1e-30,
+            3.999_999_8,
+            -R_MAX,
+            R_MAX,
+        ] {
+            assert_eq!(ffloor(r), r.floor() as i32, "{r}");
+        }
+    }
+}
