@@ -76,7 +76,7 @@ _RESUME_FREE = {
 
 # Diagnostics thresholds.
 _LSB_CLIP_WARN = 0.05  # fraction of LSB pulses clipped at the rails in an epoch
-_LOST_CARRY_WARN = 0.01  # fraction of carries lost at the MSB rails in an epoch
+_PINNED_WARN = 0.05  # fraction of cells pinned at an MSB rail with the LSB pushing outward
 _CHANCE_FACTOR = 1.5  # train accuracy <= factor / num_classes counts as "at chance"
 
 
@@ -124,7 +124,7 @@ class TrainConfig:
     train_limit: int | None = None  # keep only the first N training images
     val_size: int = 0  # >0: evaluate on the last N training images instead of the test split
     width: float = 1.0  # channel / hidden-size multiplier
-    weight_range: float = 1.0  # per-layer w_max = weight_range * sqrt(6 / fan_in)
+    weight_range: float = 1.5  # per-layer w_max = weight_range * sqrt(6 / fan_in)
     retention_s: float = 1e4  # MSB-only accuracy after this retention time
     trace_cells: int = 8  # LSB trajectories recorded for this many cells (0 = off)
     progress: bool = True
@@ -709,19 +709,33 @@ def _diagnose(
                 f"epoch {e}: {layer.name}: {100 * d['clipped_pulses'] / d['pulses']:.1f}% of update pulses were "
                 f"clipped ({why}) [reported once per layer]",
             )
-        carries = d["msb_writes"] + d["lost_carries"]
-        if carries > 0 and d["lost_carries"] / carries > _LOST_CARRY_WARN:
-            warn(
-                f"lost:{layer.name}",
-                f"epoch {e}: {layer.name}: {100 * d['lost_carries'] / carries:.1f}% of carries were lost at the "
-                f"MSB rails (weights pinned at the top/bottom MSB level); raise weight_range [reported once per layer]",
-            )
+        if kind == "hybrid" and d["lost_carries"] > 0:
+            pinned = _pinned_fraction(layer.array, device)
+            if pinned > _PINNED_WARN:
+                warn(
+                    f"lost:{layer.name}",
+                    f"epoch {e}: {layer.name}: {100 * pinned:.1f}% of cells sit at the top/bottom MSB level with "
+                    f"their LSB pushing further (carries lost at the MSB rails: weights clipped at +-w_max); "
+                    f"raise weight_range [reported once per layer]",
+                )
     if kind == "hybrid" and row["msb_writes"] == 0:
         warn(
             "no-transfer",
             f"epoch {e}: no LSB->MSB transfer wrote any MSB in a hybrid run: the non-volatile weights did "
             f"not change (updates too small vs. one MSB step, LSB leak too fast, or transfers disabled)",
         )
+
+
+def _pinned_fraction(arr: Any, device: Any) -> float:
+    """Fraction of cells at the lowest/highest MSB level whose LSB pushes beyond it (>= half a carry)."""
+    levels = np.asarray(arr.msb_levels())
+    lsb = np.asarray(arr.lsb())
+    n_m = 2 ** int(device.msb_bits)
+    half = 0.5 * 2 ** int(device.lsb_bits)
+    # msb_levels(): offset mapping 0..N_M-1; differential -(N_M-1)..N_M-1
+    lo = -(n_m - 1) if getattr(device, "signed_mapping", "offset") == "differential" else 0
+    pinned = ((levels >= n_m - 1) & (lsb >= half)) | ((levels <= lo) & (lsb <= -half))
+    return float(np.count_nonzero(pinned)) / max(1, pinned.size)
 
 
 def _final_summary(

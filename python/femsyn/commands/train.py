@@ -187,7 +187,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     "--weight-range",
     type=float,
     default=None,
-    help="Per-layer w_max as a multiple of the He-uniform init limit sqrt(6/fan_in).  [default: 1]",
+    help="Per-layer w_max as a multiple of the He-uniform init limit sqrt(6/fan_in).  [default: 1.5]",
 )
 @click.option("--train-limit", type=int, default=None, help="Use only the first N training images.")
 @click.option(
