@@ -1,7 +1,13 @@
 """Network definitions: a network is a ``Sequential`` list of layers.
 
 Built-in nets (``build_net`` registry): ``lenet``, ``mlp``, ``vgg``. Users can build their own
-``Sequential`` from ``femsyn.layers`` and train it the same way.
+``Sequential`` from ``femsyn.layers`` and train it the same way::
+
+    from femsyn.layers import Flatten, Linear, ReLU, Sequential
+    from femsyn.train import TrainConfig, train
+
+    net = Sequential([Flatten(), Linear(784, 100), ReLU(), Linear(100, 10)], input_shape=(1, 28, 28), name="mlp100")
+    summary = train(TrainConfig(synapse="femfet-6b", epochs=3), net=net)
 """
 
 from __future__ import annotations
