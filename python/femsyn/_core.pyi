@@ -134,9 +134,7 @@ class SynapseArray:
         """One training step: ``advance(images * t_image_s)``, ``update(dw)``, then a periodic
         transfer when the image counter crosses a multiple of ``transfer_every_images``.
         Returns the MSB writes of this step (overflow carries + periodic transfer)."""
-    def weights(
-        self, inference: bool = False, retention_s: float = 0.0
-    ) -> npt.NDArray[np.float32]:
+    def weights(self, inference: bool = False, retention_s: float = 0.0) -> npt.NDArray[np.float32]:
         """Current weights, float32 ``(rows, cols)``.
 
         ``inference=False``: training weights (MSB + LSB with leak applied).

@@ -167,8 +167,7 @@ class DeviceParams:
         unknown = [k for k in d if k not in names]
         if unknown:
             raise ValueError(
-                f"unknown device parameter(s) {', '.join(map(repr, unknown))}; "
-                f"valid names: {', '.join(names)}"
+                f"unknown device parameter(s) {', '.join(map(repr, unknown))}; valid names: {', '.join(names)}"
             )
         return cls(**dict(d))
 
@@ -178,8 +177,7 @@ class DeviceParams:
         unknown = [k for k in changes if k not in names]
         if unknown:
             raise ValueError(
-                f"unknown device parameter(s) {', '.join(map(repr, unknown))}; "
-                f"valid names: {', '.join(sorted(names))}"
+                f"unknown device parameter(s) {', '.join(map(repr, unknown))}; valid names: {', '.join(sorted(names))}"
             )
         return dataclasses.replace(self, **changes)
 
