@@ -26,9 +26,9 @@ def _array(cells: int, preset: str = "femfet-6b"):
     arr = SynapseArray(rows, cols, dev, seed=0, w_max=1.0)
     rng = np.random.default_rng(0)
     arr.program(rng.uniform(-0.8, 0.8, size=(rows, cols)).astype(np.float32))
-    dw = (
-        rng.standard_normal((rows, cols), dtype=np.float32) * np.float32(0.5 * _lsb_step(dev, 1.0))
-    ).astype(np.float32)
+    dw = (rng.standard_normal((rows, cols), dtype=np.float32) * np.float32(0.5 * _lsb_step(dev, 1.0))).astype(
+        np.float32
+    )
     return arr, dw, dev
 
 

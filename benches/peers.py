@@ -179,13 +179,9 @@ def _aihwkit_peer(kind: str) -> Callable[[], Callable[[], None]]:
         elif kind == "idealdevice":
             cfg = SingleRPUConfig(device=IdealDevice())
         elif kind == "mixedprecision":
-            cfg = DigitalRankUpdateRPUConfig(
-                device=MixedPrecisionCompound(device=SoftBoundsDevice())
-            )
+            cfg = DigitalRankUpdateRPUConfig(device=MixedPrecisionCompound(device=SoftBoundsDevice()))
         else:
-            cfg = UnitCellRPUConfig(
-                device=TransferCompound(unit_cell_devices=[SoftBoundsDevice(), SoftBoundsDevice()])
-            )
+            cfg = UnitCellRPUConfig(device=TransferCompound(unit_cell_devices=[SoftBoundsDevice(), SoftBoundsDevice()]))
         torch.manual_seed(0)
         model = _aihwkit_lenet(cfg)
         opt = AnalogSGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -209,9 +205,7 @@ FACTORIES: dict[str, Callable[[], Callable[[], None]]] = {
 
 
 # --- child: one thread count ----------------------------------------------------------------------
-def child(
-    threads: int, peers: list[str], rounds: int, target_s: float, warmup: int
-) -> dict[str, Any]:
+def child(threads: int, peers: list[str], rounds: int, target_s: float, warmup: int) -> dict[str, Any]:
     info: dict[str, Any] = {"threads": threads, "missing": {}, "versions": {}}
     try:
         import torch
@@ -304,9 +298,7 @@ def run_threads(threads: int, args: argparse.Namespace) -> dict[str, Any]:
     for line in proc.stdout.splitlines():
         if line.startswith("@@"):
             return json.loads(line[2:])
-    raise RuntimeError(
-        f"child for {threads} threads failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
-    )
+    raise RuntimeError(f"child for {threads} threads failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
 def report(results: list[dict[str, Any]]) -> str:
@@ -324,19 +316,11 @@ def report(results: list[dict[str, Any]]) -> str:
                 row.append(f"{q:.2f}" if q is not None else "-")
         rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    lines.append(
-        "  ".join(
-            h.rjust(w) if i else h.ljust(w)
-            for i, (h, w) in enumerate(zip(head, widths, strict=False))
-        )
-    )
+    lines.append("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths, strict=False))))
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:
         lines.append(
-            "  ".join(
-                c.rjust(w) if i else c.ljust(w)
-                for i, (c, w) in enumerate(zip(r, widths, strict=False))
-            )
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False)))
         )
     v = results[0].get("versions", {}) if results else {}
     lines.append("")

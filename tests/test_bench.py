@@ -139,11 +139,7 @@ def _fake_result() -> dict:
                 "images_per_s": ips,
                 "images_per_s_best": ips,
                 "step_ms": 64e3 / ips,
-                **(
-                    {"ratio_to_float": ips / 5000, "step_time_vs_float": 5000 / ips}
-                    if p != "float"
-                    else {}
-                ),
+                **({"ratio_to_float": ips / 5000, "step_time_vs_float": 5000 / ips} if p != "float" else {}),
             }
             for p, ips in (("float", 5000.0), ("femfet-6b", 4600.0))
         ],
@@ -248,9 +244,7 @@ def test_peak_memory_subprocess(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- peers script ---------------------------------------------------------------------------------
 def _peers():
-    spec = importlib.util.spec_from_file_location(
-        "femsyn_bench_peers", REPO / "benches" / "peers.py"
-    )
+    spec = importlib.util.spec_from_file_location("femsyn_bench_peers", REPO / "benches" / "peers.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -269,11 +263,7 @@ def test_peers_report_and_arguments() -> None:
         for t in (1, 2)
     ]
     text = peers.report(res)
-    assert (
-        "torch-float" in text
-        and "1.20" in text
-        and "missing at 1 threads: aihwkit-transfer" in text
-    )
+    assert "torch-float" in text and "1.20" in text and "missing at 1 threads: aihwkit-transfer" in text
     with pytest.raises(SystemExit):
         peers.main(["--peers", "bogus"])
     assert set(peers.FACTORIES) == set(peers.ALL_PEERS)

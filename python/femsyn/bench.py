@@ -397,6 +397,7 @@ def run(
             progress("peak memory of a LeNet training (subprocess: one epoch of femsyn.train)")
         result["memory"] = bench_train.peak_memory(steps=20 if quick else None)
     result["targets"] = check_targets(result)
+    result["load_avg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     result["wall_s"] = time.perf_counter() - t_start
     return result
 
@@ -505,6 +506,21 @@ def _fmt(x: Any, spec: str) -> str:
     return format(x, spec)
 
 
+def _busy_warning(result: dict[str, Any]) -> str | None:
+    """A warning when other processes competed for the CPUs during the run."""
+    env = result.get("env", {})
+    th = env.get("threads") or {}
+    cpus = th.get("affinity") or th.get("cpu_count")
+    starts = [(env.get("load_avg") or [None])[0], (result.get("load_avg_end") or [None])[0]]
+    loads = [x for x in starts if x]
+    if not cpus or not loads or max(loads) < 0.5 * cpus + 1.0:
+        return None
+    return (
+        f"WARNING: the machine is busy (1-min load average up to {max(loads):.1f} on {cpus} cpus): "
+        "timings are unreliable, multi-threaded ones most (BLAS threads stall when a core is taken)"
+    )
+
+
 def _fmt_target(v: float, unit: str) -> str:
     if unit == "of bandwidth":
         return f"{100 * v:.0f}% of bw"
@@ -533,6 +549,9 @@ def format_report(result: dict[str, Any]) -> str:
     )
     if env.get("load_avg"):
         out.append("load average: " + " ".join(f"{x:.2f}" for x in env["load_avg"]))
+    busy = _busy_warning(result)
+    if busy:
+        out.append(busy)
     m = result.get("machine")
     bw = None
     if m:

@@ -24,9 +24,7 @@ def _sizes(value: str | None) -> list[int] | None:
     try:
         sizes = [int(float(v)) for v in items]
     except ValueError:
-        raise click.BadParameter(
-            f"expected comma-separated cell counts like 1e4,1e5, got {value!r}"
-        ) from None
+        raise click.BadParameter(f"expected comma-separated cell counts like 1e4,1e5, got {value!r}") from None
     if any(s < 1 for s in sizes):
         raise click.BadParameter(f"cell counts must be >= 1, got {value!r}")
     return sizes
@@ -34,9 +32,7 @@ def _sizes(value: str | None) -> list[int] | None:
 
 @click.command("bench")
 @click.option("--quick", is_flag=True, help="Smaller sizes, fewer rounds: finishes in under 30 s.")
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the results as JSON (progress goes to stderr)."
-)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (progress goes to stderr).")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True),
@@ -76,9 +72,7 @@ def _sizes(value: str | None) -> list[int] | None:
     default=None,
     help="Measure peak memory of a LeNet training (default: on, off with --quick).",
 )
-@click.option(
-    "--machine/--no-machine", default=True, hidden=True, help="Measure bandwidth and GEMM rate."
-)
+@click.option("--machine/--no-machine", default=True, hidden=True, help="Measure bandwidth and GEMM rate.")
 def command(
     quick: bool,
     as_json: bool,
