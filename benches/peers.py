@@ -347,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default=",".join(ALL_PEERS), help="peers to run, comma-separated")
     ap.add_argument("--quick", action="store_true", help="2 rounds of ~0.15 s: a smoke run")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    ap.add_argument("--out", help="also write the JSON results to this file")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.peers = [p for p in args.peers.split(",") if p]
@@ -363,8 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     for t in (int(v) for v in args.threads.split(",")):
         print(f"  .. {t} thread(s)", file=sys.stderr, flush=True)
         results.append(run_threads(t, args))
+    doc = {"batch_size": BATCH, "net": "lenet", "load_avg": list(os.getloadavg()), "results": results}
+    if args.out:
+        Path(args.out).write_text(json.dumps(doc, indent=2) + "\n")
     if args.json:
-        print(json.dumps({"batch_size": BATCH, "net": "lenet", "results": results}, indent=2))
+        print(json.dumps(doc, indent=2))
     else:
         print(report(results))
     return 0
