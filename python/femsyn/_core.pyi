@@ -50,8 +50,9 @@ class SynapseArray:
       ``max_pulses_per_update`` and clipped at the rails. No noise, leak or transfer.
     * ``"hybrid"``: per cell a non-volatile MSB level ``m`` (FeMFET polarization), a volatile
       LSB charge ``lsb`` in pulse units, an MSB programming error and a write counter.
-      Training weight ``level(m) + msb_offset + msb_error + D_L * lsb``; inference weight
-      ``level(m) + msb_offset + msb_error`` (LSBs are gone).
+      Training weight ``level(m) + msb_error + D_L * lsb``; inference weight
+      ``level(m) + msb_error`` (LSBs are gone); ``msb_error`` holds the static level offset
+      plus the programming error of the last write.
 
     Device-to-device variation (LSB up/down step scale, leak time constant, MSB level offset)
     is drawn once here from ``seed``. Initial weights are the level nearest 0 (float: 0);
@@ -138,7 +139,7 @@ class SynapseArray:
         """Current weights, float32 ``(rows, cols)``.
 
         ``inference=False``: training weights (MSB + LSB with leak applied).
-        ``inference=True``: MSB only, ``(level + offset + msb_error) * exp(-retention_s /
+        ``inference=True``: MSB only, ``(level + msb_error) * exp(-retention_s /
         tau_retention_s)`` plus per-readout read noise (``msb_read_noise_rel``; each noisy
         readout advances the read-noise stream). The state is not modified.
         """
@@ -161,8 +162,12 @@ class SynapseArray:
         """Everything needed to continue bit-identically: ``format``, ``kind``, ``rows``,
         ``cols``, ``seed``, ``w_max``, ``device`` (dict), ``pending_dt_s``, ``counters`` (dict),
         ``rng_steps`` (dict of stream positions) and the per-cell arrays of the kind (float:
-        ``w``; ideal: ``msb``; hybrid: ``msb`` u16, ``lsb``, ``msb_error``, ``msb_writes`` u32,
-        ``step_up``, ``step_down``, ``leak_rate`` (1/tau, 1/s), ``msb_offset``)."""
+        ``w``; ideal: ``msb`` (level index, u16); hybrid: ``msb`` (level index, u16), ``lsb``
+        (pulse units, leak not yet applied for ``pending_dt_s``), ``msb_error`` (deviation of
+        the MSB weight from its nominal level: static offset + programming error of the last
+        write, weight units), ``msb_writes`` u32, ``step_up``, ``step_down`` (pulse size incl.
+        asymmetry and d2d spread), ``leak_rate`` (1/tau, 1/s), ``msb_offset`` (static level
+        offset, weight units)); all per-cell arrays have shape ``(rows, cols)``."""
     @staticmethod
     def from_state(state: Mapping[str, Any]) -> SynapseArray:
         """Rebuild an array from :meth:`state_dict` (numpy 0-d scalars accepted, e.g. from

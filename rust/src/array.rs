@@ -231,6 +231,76 @@ pub struct State {
     pub steps: RngSteps,
 }
 
+/// Training readout of one chunk: level + msb_error + D_L * leaked lsb (f64, one rounding).
+/// The level is computed as `lo + m * D_M`, the same expression as the level table.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn readout_body(
+    o: &mut [f32],
+    m: &[u16],
+    e: &[f32],
+    l: &[f32],
+    dc: &[f32],
+    f: f32,
+    lo: f64,
+    d_m: f64,
+    d_l: f64,
+) {
+    let n = o.len();
+    let (m, e, l) = (&m[..n], &e[..n], &l[..n]);
+    if dc.is_empty() {
+        for j in 0..n {
+            let x = l[j] * f;
+            o[j] = (lo + m[j] as f64 * d_m + e[j] as f64 + d_l * x as f64) as f32;
+        }
+    } else {
+        let dc = &dc[..n];
+        for j in 0..n {
+            let x = l[j] * dc[j];
+            o[j] = (lo + m[j] as f64 * d_m + e[j] as f64 + d_l * x as f64) as f32;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2")]
+fn readout_body_avx2(
+    o: &mut [f32],
+    m: &[u16],
+    e: &[f32],
+    l: &[f32],
+    dc: &[f32],
+    f: f32,
+    lo: f64,
+    d_m: f64,
+    d_l: f64,
+) {
+    readout_body(o, m, e, l, dc, f, lo, d_m, d_l)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn readout_train(
+    o: &mut [f32],
+    m: &[u16],
+    e: &[f32],
+    l: &[f32],
+    dc: &[f32],
+    f: f32,
+    lo: f64,
+    d_m: f64,
+    d_l: f64,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if crate::kernels::has_avx2() {
+            // SAFETY: AVX2 availability was checked at run time.
+            return unsafe { readout_body_avx2(o, m, e, l, dc, f, lo, d_m, d_l) };
+        }
+    }
+    readout_body(o, m, e, l, dc, f, lo, d_m, d_l)
+}
+
 /// A layer's synapses.
 #[derive(Clone, Debug)]
 pub struct SynapseArray {
@@ -612,6 +682,12 @@ impl SynapseArray {
     pub fn update(&mut self, dw: &[f32]) -> Result<()> {
         check_len("dw", dw.len(), self.rows, self.cols)?;
         check_finite("dw", dw)?;
+        self.update_checked(dw);
+        Ok(())
+    }
+
+    /// `update` after the input checks.
+    fn update_checked(&mut self, dw: &[f32]) {
         let step = self.steps.update;
         let seed = self.seed;
         let rounding = self.dev.rounding;
@@ -665,7 +741,6 @@ impl SynapseArray {
         self.counters.latency_pulses += tally.max_n;
         self.counters.updates += 1;
         self.steps.update += 1;
-        Ok(())
     }
 
     fn carry_cfg(&self, key_read: Key, key_prog: Key) -> CarryCfg {
@@ -812,7 +887,7 @@ impl SynapseArray {
         let old = self.counters.images;
         let new = old.saturating_add(images);
         self.counters.images = new;
-        self.update(dw)?;
+        self.update_checked(dw);
         let every = self.dev.transfer_every_images;
         if self.dev.kind == Kind::Hybrid && every > 0 && new / every != old / every {
             self.transfer();
@@ -820,9 +895,9 @@ impl SynapseArray {
         Ok(self.counters.msb_writes - before)
     }
 
-    /// Readout into `out` (row-major). Training: level + offset + msb_error + D_L * lsb (leak
-    /// applied, state unchanged). Inference: MSB only, times exp(-retention_s / tau_ret),
-    /// plus per-readout read noise.
+    /// Readout into `out` (row-major). Training: level + msb_error (static offset + programming
+    /// error) + D_L * lsb (leak applied, state unchanged). Inference: MSB only, times
+    /// exp(-retention_s / tau_ret), plus per-readout read noise.
     pub fn weights_into(
         &mut self,
         inference: bool,
@@ -857,8 +932,7 @@ impl SynapseArray {
                 } else {
                     self.ensure_decay()
                 };
-                let lv = &self.geo.levels;
-                let d_l = self.geo.d_l;
+                let geo = &self.geo;
                 let msb = &self.msb;
                 let lsb = &self.lsb;
                 let err = &self.msb_error;
@@ -881,31 +955,26 @@ impl SynapseArray {
                         let len = o.len();
                         let m = &msb[base..base + len];
                         let e = &err[base..base + len];
-                        if inference {
+                        if inference && rn > 0.0 {
                             for j in 0..len {
-                                let mut v = (lv[m[j] as usize] + e[j] as f64) * ret;
-                                if rn > 0.0 {
-                                    v += rn * key.normal((base + j) as u64);
-                                }
-                                o[j] = v as f32;
+                                let lv = geo.lo + m[j] as f64 * geo.d_m;
+                                let v = (lv + e[j] as f64) * ret;
+                                o[j] = (v + rn * key.normal((base + j) as u64)) as f32;
+                            }
+                        } else if inference {
+                            for j in 0..len {
+                                let lv = geo.lo + m[j] as f64 * geo.d_m;
+                                o[j] = ((lv + e[j] as f64) * ret) as f32;
                             }
                         } else {
                             let l = &lsb[base..base + len];
-                            if leak == LEAK_CELL {
-                                let dc = &decay[base..base + len];
-                                for j in 0..len {
-                                    let x = l[j] * dc[j];
-                                    o[j] =
-                                        (lv[m[j] as usize] + e[j] as f64 + d_l * x as f64) as f32;
-                                }
+                            let dc = if leak == LEAK_CELL {
+                                &decay[base..base + len]
                             } else {
-                                let f = if leak == LEAK_UNIFORM { decay0 } else { 1.0 };
-                                for j in 0..len {
-                                    let x = l[j] * f;
-                                    o[j] =
-                                        (lv[m[j] as usize] + e[j] as f64 + d_l * x as f64) as f32;
-                                }
-                            }
+                                &[][..]
+                            };
+                            let f = if leak == LEAK_UNIFORM { decay0 } else { 1.0 };
+                            readout_train(o, m, e, l, dc, f, geo.lo, geo.d_m, geo.d_l);
                         }
                     })
                 });

@@ -57,13 +57,20 @@ pub fn ffloor(r: f32) -> i32 {
 /// to the 2^-24 resolution of the uniform) or nearest (round half up).
 #[inline(always)]
 pub fn pulse_count<const STOCH: bool>(r: f32, key: Key, g: u64) -> i32 {
+    pulse_count_split::<STOCH>(r, key, g as u32, key.hi_mix((g >> 32) as u32))
+}
+
+/// [`pulse_count`] with the cell index split as in [`Key::word32_split`].
+#[inline(always)]
+pub fn pulse_count_split<const STOCH: bool>(r: f32, key: Key, lo: u32, hi_mix: u32) -> i32 {
     // select-based clamp (vectorizes; r is finite)
     let r = if r > R_MAX { R_MAX } else { r };
     let r = if r < -R_MAX { -R_MAX } else { r };
     if STOCH {
         let f = ffloor(r);
         let frac = r - f as f32;
-        f + ((key.uniform24(g) < frac) as i32)
+        let u = (key.word32_split(lo, hi_mix) >> 8) as f32 * (1.0 / 16_777_216.0);
+        f + ((u < frac) as i32)
     } else {
         ffloor(r + 0.5)
     }
@@ -248,6 +255,9 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
     let (mut pulses, mut trunc, mut max_n, mut flag) = (0u64, 0u64, 0u32, 0u32);
     let nmax = p.nmax;
     let limit = p.limit;
+    // sub-blocks never straddle a multiple of 2^32 cells (CHUNK divides 2^32)
+    let lo0 = base as u32;
+    let him = p.key_r.hi_mix((base as u64 >> 32) as u32);
     for j in 0..n {
         let mut x = lsb[j];
         if LEAK == LEAK_UNIFORM {
@@ -255,7 +265,8 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
         } else if LEAK == LEAK_CELL {
             x *= decay[j];
         }
-        let nr = pulse_count::<STOCH>(dw[j] * p.inv_dl, p.key_r, (base + j) as u64);
+        let nr =
+            pulse_count_split::<STOCH>(dw[j] * p.inv_dl, p.key_r, lo0.wrapping_add(j as u32), him);
         let nc = if nr > nmax { nmax } else { nr };
         let nc = if nc < -nmax { -nmax } else { nc };
         let na = nc.unsigned_abs();
@@ -544,8 +555,10 @@ fn ideal_body<const STOCH: bool>(
 ) -> Tally {
     let (mut pulses, mut trunc, mut clipped, mut max_n) = (0u64, 0u64, 0u64, 0u32);
     let dw = &dw[..msb.len()];
+    let lo0 = base as u32;
+    let him = key.hi_mix((base as u64 >> 32) as u32);
     for (j, m) in msb.iter_mut().enumerate() {
-        let n = pulse_count::<STOCH>(dw[j] * inv_d, key, (base + j) as u64);
+        let n = pulse_count_split::<STOCH>(dw[j] * inv_d, key, lo0.wrapping_add(j as u32), him);
         let nc = if n > nmax { nmax } else { n };
         let nc = if nc < -nmax { -nmax } else { nc };
         let na = nc.unsigned_abs();

@@ -105,10 +105,21 @@ impl Key {
     /// vectorize (SSE2/AVX2), unlike 64-bit ones.
     #[inline(always)]
     pub fn word32(self, cell: u64) -> u32 {
-        let lo = cell as u32;
-        let hi = (cell >> 32) as u32;
+        self.word32_split(cell as u32, self.hi_mix((cell >> 32) as u32))
+    }
+
+    /// Second-round key of [`Key::word32`] for cells whose index has high half `hi`.
+    #[inline(always)]
+    pub fn hi_mix(self, hi: u32) -> u32 {
+        ((self.0 >> 32) as u32) ^ hi.wrapping_mul(0x7FEB_352D)
+    }
+
+    /// [`Key::word32`] of the cell with low half `lo`, given `hi_mix` of its high half: keeps
+    /// the vectorized lanes 32-bit.
+    #[inline(always)]
+    pub fn word32_split(self, lo: u32, hi_mix: u32) -> u32 {
         let a = fmix32(lo.wrapping_mul(0x9E37_79B9) ^ self.0 as u32);
-        fmix32(a ^ ((self.0 >> 32) as u32) ^ hi.wrapping_mul(0x7FEB_352D))
+        fmix32(a ^ hi_mix)
     }
 
     /// Uniform in [0, 1) with 24 random bits from [`Key::word32`].
