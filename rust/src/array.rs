@@ -1379,6 +1379,29 @@ mod tests {
         }
     }
 
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn readout_simd_bit_identical() {
+        if !crate::kernels::has_avx2() {
+            return;
+        }
+        let n = 1000;
+        let k = Key::new(2, Stream::C2c, 1);
+        let m: Vec<u16> = (0..n).map(|i| (i % 4) as u16).collect();
+        let e: Vec<f32> = (0..n as u64).map(|g| k.normal(g) as f32 * 0.01).collect();
+        let l: Vec<f32> = (0..n as u64)
+            .map(|g| k.normal(g + 5000) as f32 * 7.0)
+            .collect();
+        let dc: Vec<f32> = (0..n).map(|i| 1.0 - (i % 5) as f32 * 0.03).collect();
+        for d in [&dc[..], &[][..]] {
+            let (mut a, mut b) = (vec![0.0f32; n], vec![0.0f32; n]);
+            readout_body(&mut a, &m, &e, &l, d, 0.97, -0.3, 0.2, 0.0125);
+            // SAFETY: AVX2 checked above.
+            unsafe { readout_body_avx2(&mut b, &m, &e, &l, d, 0.97, -0.3, 0.2, 0.0125) };
+            assert_eq!(a, b);
+        }
+    }
+
     #[test]
     fn stochastic_rounding_unbiased() {
         let d = noiseless();
