@@ -253,3 +253,22 @@ def test_checkpoint_roundtrip(tmp_path) -> None:
     assert back["b"] == state["b"] and back["f"][1] == {"g": True}
     np.testing.assert_array_equal(back["a"], state["a"])
     assert back["a"].dtype == np.uint32 and back["f"][0].shape == (2, 2)
+
+
+def test_evaluate_checkpoint_refuses_other_data(tmp_path, monkeypatch) -> None:
+    out = tmp_path / "run"
+    s = train(
+        TrainConfig(net="mlp", synapse="float", epochs=1, out=str(out), train_limit=500, val_size=100, progress=False)
+    )
+    if "SAMPLE" in s["split"]["eval"]:
+        pytest.skip("needs the full MNIST ($FEMSYN_DATA)")
+    # the same run evaluated against a different dataset (the bundled sample) must not pass silently
+    monkeypatch.delenv("FEMSYN_DATA", raising=False)
+    monkeypatch.setenv("FEMSYN_OFFLINE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    from femsyn.data import find_dataset
+
+    if find_dataset("mnist") is not None:
+        pytest.skip("MNIST is also installed elsewhere")
+    with pytest.raises(ValueError, match="data-dir"):
+        evaluate_checkpoint(out)

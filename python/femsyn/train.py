@@ -637,6 +637,7 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
                         "wall_s": wall_prev + time.perf_counter() - t_start,
                         "train_s": train_s,
                         "train_images": train_images,
+                        "split": dict(data.split),
                     },
                 )
     finally:
@@ -824,6 +825,12 @@ def evaluate_checkpoint(
     if not _is_num(retention_s) or retention_s < 0:
         raise ValueError(f"retention_s = {retention_s!r} is invalid; allowed: a finite number >= 0")
     data = _load_data(config, need_train=False)
+    saved_split = state.get("split", {}).get("eval")
+    if saved_split is not None and saved_split != data.split["eval"]:
+        raise ValueError(
+            f"the run was evaluated on '{saved_split}' but the data found now gives '{data.split['eval']}'; "
+            f"point --data-dir (data_dir) or $FEMSYN_DATA at the dataset the run used"
+        )
     net = build_net(
         config.net,
         None,
