@@ -293,3 +293,21 @@ def test_latency_pulses_is_sum_of_max_pulses():
     arr.update(f32([[3, 0, 0]]) * arr.lsb_step)
     c = arr.counters()
     assert c["latency_pulses"] == 8 and c["pulses"] == 11 and c["updates"] == 2
+
+
+@pytest.mark.parametrize("residual", ["keep", "reset"])
+def test_overflow_at_msb_rail(residual):
+    d = DeviceParams(**{**NOISELESS, "carry_threshold": 0.5}, rounding="nearest", residual=residual)
+    arr = SynapseArray(1, 1, d, w_max=1.0)
+    arr.program(np.float32([[0.75]]))  # top level
+    for _ in range(3):
+        arr.update(np.float32([[10 * arr.lsb_step]]))
+    c = arr.counters()
+    assert c["msb_writes"] == 0
+    if residual == "keep":
+        # the charge stays in the LSB (then clips): nothing lost, no carry event
+        assert c["lost_carries"] == 0 and c["overflow_carries"] == 0
+        assert arr.lsb()[0, 0] == 16 and c["clipped_pulses"] == 14
+    else:
+        assert c["lost_carries"] == 3 and c["overflow_carries"] == 3
+        assert arr.lsb()[0, 0] == 0

@@ -145,10 +145,12 @@ class SynapseArray:
         """
     def counters(self) -> dict[str, int | float]:
         """Event counters: pulses, clipped_pulses (lost at the LSB rails; ideal: at the level
-        rails), truncated_pulses (dropped by max_pulses_per_update), msb_writes, lost_carries,
-        worn_cells, transfers (events), overflow_carries (overflow-triggered carry attempts),
-        updates, images, time_s (float), max_cell_writes, latency_pulses (sum over updates of
-        the largest |n|)."""
+        rails), truncated_pulses (dropped by max_pulses_per_update), msb_writes, lost_carries
+        (carry units blocked at the MSB rails: per periodic transfer, and per overflow carry
+        with ``reset`` residual; with ``keep`` the charge stays in the LSB), worn_cells,
+        transfers (events), overflow_carries (overflow-triggered carries that moved the MSB or
+        reset the LSB), updates, images, time_s (float), max_cell_writes, latency_pulses (sum
+        over updates of the largest |n|)."""
     def msb_write_counts(self) -> npt.NDArray[np.uint32]:
         """Per-cell MSB write counts (zeros for float/ideal)."""
     def lsb(self) -> npt.NDArray[np.float32]:

@@ -37,13 +37,14 @@ pub struct Counters {
     pub truncated_pulses: u64,
     /// MSB program events (level changes)
     pub msb_writes: u64,
-    /// carry units lost at the MSB rails (per attempt)
+    /// carry units that could not be applied at the MSB rails: per periodic transfer, and per
+    /// overflow carry with `reset` residual (with `keep` the charge stays in the LSB)
     pub lost_carries: u64,
     /// cells whose write count exceeded the endurance
     pub worn_cells: u64,
     /// transfer events (explicit or periodic), each over all cells
     pub transfers: u64,
-    /// carries attempted by the overflow trigger inside `update`
+    /// carries done by the overflow trigger inside `update` (MSB moved or LSB reset)
     pub overflow_carries: u64,
     /// update calls
     pub updates: u64,
@@ -743,7 +744,7 @@ impl SynapseArray {
         self.steps.update += 1;
     }
 
-    fn carry_cfg(&self, key_read: Key, key_prog: Key) -> CarryCfg {
+    fn carry_cfg(&self, key_read: Key, key_prog: Key, overflow: bool) -> CarryCfg {
         let d = &self.dev;
         let adc_q = if d.adc_bits > 0 {
             2.0 * self.geo.l_max as f64 / (1u64 << d.adc_bits) as f64
@@ -761,6 +762,7 @@ impl SynapseArray {
             residual: d.residual,
             key_read,
             key_prog,
+            overflow,
         }
     }
 
@@ -800,6 +802,7 @@ impl SynapseArray {
             carry: self.carry_cfg(
                 Key::new(seed, Stream::OverflowRead, step),
                 Key::new(seed, Stream::OverflowProg, step),
+                true,
             ),
         };
         let chunks = hybrid_chunks(
@@ -829,6 +832,7 @@ impl SynapseArray {
         let cfg = self.carry_cfg(
             Key::new(self.seed, Stream::TransferRead, step),
             Key::new(self.seed, Stream::TransferProg, step),
+            false,
         );
         let decay = &self.decay;
         let decay0 = self.decay0;

@@ -102,6 +102,10 @@ pub struct CarryCfg {
     pub residual: Residual,
     pub key_read: Key,
     pub key_prog: Key,
+    /// overflow carries: a carry blocked at an MSB rail with `keep` residual changes nothing
+    /// (the charge stays in the LSB) and is neither an event nor a lost carry; a periodic
+    /// transfer counts it as lost
+    pub overflow: bool,
 }
 
 impl CarryCfg {
@@ -139,7 +143,16 @@ impl CarryCfg {
         let m = *msb as i64;
         let m_new = (m + c).clamp(0, self.max_index);
         let moved = m_new - m;
-        t.lost += (c - moved).unsigned_abs();
+        let keep = self.residual == Residual::Keep;
+        if self.overflow && moved == 0 && keep {
+            return;
+        }
+        if !(self.overflow && keep) {
+            t.lost += (c - moved).unsigned_abs();
+        }
+        if self.overflow {
+            t.overflow += 1;
+        }
         if moved != 0 {
             *msb = m_new as u16;
             *writes = writes.saturating_add(1);
@@ -427,7 +440,6 @@ fn pass2(
             x = l_max.copysign(x);
         }
         if p.ovf_on && x.abs() >= p.ovf_thr {
-            t.overflow += 1;
             p.carry.apply(
                 (base + j) as u64,
                 &mut x,
@@ -664,6 +676,7 @@ mod tests {
                 residual: Residual::Keep,
                 key_read: key,
                 key_prog: key,
+                overflow: true,
             },
         }
     }

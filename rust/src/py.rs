@@ -353,7 +353,9 @@ impl PySynapseArray {
 
     fn msb_write_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<u32>>> {
         let (r, c) = (self.inner.rows(), self.inner.cols());
-        out_2d(py, r, c, self.inner.msb_write_counts())
+        let inner = &self.inner;
+        let v = py.detach(|| inner.msb_write_counts());
+        out_2d(py, r, c, v)
     }
 
     fn lsb<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
@@ -365,7 +367,9 @@ impl PySynapseArray {
 
     fn msb_levels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<i16>>> {
         let (r, c) = (self.inner.rows(), self.inner.cols());
-        out_2d(py, r, c, self.inner.msb_levels())
+        let inner = &self.inner;
+        let v = py.detach(|| inner.msb_levels());
+        out_2d(py, r, c, v)
     }
 
     fn tau_leak<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
@@ -379,7 +383,8 @@ impl PySynapseArray {
     }
 
     fn state_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.inner.to_state();
+        let inner = &self.inner;
+        let s = py.detach(|| inner.to_state());
         let d = PyDict::new(py);
         let (r, c) = (s.rows, s.cols);
         d.set_item("format", STATE_FORMAT)?;
