@@ -115,7 +115,7 @@ class TrainConfig:
     batch_size: int = 64
     lr: float = 0.02
     momentum: float = 0.9
-    weight_decay: float = 1e-4
+    weight_decay: float = 5e-4
     lr_schedule: str = "cosine"  # cosine | step | constant
     warmup_epochs: float = 0.0  # linear lr warmup length (epochs, may be fractional)
     seed: int = 0

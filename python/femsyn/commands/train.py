@@ -175,7 +175,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
 @click.option("--lr-schedule", type=str, default=None, help="cosine | step | constant.  [default: cosine]")
 @click.option("--warmup-epochs", type=float, default=None, help="Linear lr warmup (epochs).  [default: 0]")
 @click.option("--momentum", type=float, default=None, help="SGD momentum.  [default: 0.9]")
-@click.option("--weight-decay", type=float, default=None, help="L2 weight decay.  [default: 1e-4]")
+@click.option("--weight-decay", type=float, default=None, help="L2 weight decay.  [default: 5e-4]")
 @click.option(
     "--seed",
     type=int,
