@@ -272,3 +272,13 @@ def test_evaluate_checkpoint_refuses_other_data(tmp_path, monkeypatch) -> None:
         pytest.skip("MNIST is also installed elsewhere")
     with pytest.raises(ValueError, match="data-dir"):
         evaluate_checkpoint(out)
+
+
+def test_failed_start_directory_can_be_reused(tmp_path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text("{}")  # what a run that diverged in epoch 1 leaves behind
+    s = train(
+        TrainConfig(net="mlp", synapse="float", epochs=1, out=str(out), train_limit=300, val_size=100, progress=False)
+    )
+    assert s["complete"] and (out / "checkpoint.npz").is_file()

@@ -64,6 +64,8 @@ _SUM_COUNTERS = (
 _MAX_COUNTERS = ("images", "time_s", "max_cell_writes")
 
 # Fields that may differ between the original run and a resume (they do not change results).
+# A directory holding only these (a run that stopped before its first checkpoint) may be reused.
+_RESTARTABLE = {"config.json", "metrics.jsonl", "metrics.csv"}
 _RESUME_FREE = {
     "resume",
     "progress",
@@ -469,7 +471,7 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
                 raise FileNotFoundError(f"cannot resume: no checkpoint at {ckpt_file}")
             ckpt_state = load_checkpoint(ckpt_file)
             _check_resume(config, ckpt_state)
-        elif out.exists() and any(out.iterdir()):
+        elif out.exists() and any(p.name not in _RESTARTABLE for p in out.iterdir()):
             raise FileExistsError(
                 f"run directory {out} is not empty; use resume=True (--resume) to continue "
                 f"the run there, or choose a new directory"
