@@ -89,6 +89,17 @@ pub fn round_pulses_f64(r: f64, rounding: Rounding, key: Key, g: u64) -> i64 {
     }
 }
 
+/// Round half away from zero without a libm call (|v| < 2^52).
+#[inline(always)]
+pub fn round_half_away(v: f64) -> i64 {
+    let q = (v.abs() + 0.5) as i64;
+    if v < 0.0 {
+        -q
+    } else {
+        q
+    }
+}
+
 /// Constants of the carry (transfer) operation.
 #[derive(Clone, Copy)]
 pub struct CarryCfg {
@@ -123,9 +134,18 @@ impl CarryCfg {
         writes: &mut u32,
         t: &mut Tally,
     ) {
-        if self.read_noise == 0.0 && self.adc_q == 0.0 && x.abs() < 0.5 * self.n_l {
-            // exact shortcut: round(x / N_L) == 0 (N_L is a power of two)
-            return;
+        if self.read_noise == 0.0 {
+            if self.adc_q == 0.0 && x.abs() < 0.5 * self.n_l {
+                // exact shortcut: round(x / N_L) == 0 (N_L is a power of two)
+                return;
+            }
+            if self.overflow
+                && self.residual == Residual::Keep
+                && ((*x > 0.0 && *msb as i64 == self.max_index) || (*x < 0.0 && *msb == 0))
+            {
+                // exact shortcut: the carry points into the rail the MSB already sits at
+                return;
+            }
         }
         let mut read = *x as f64;
         if self.read_noise > 0.0 {
@@ -135,7 +155,7 @@ impl CarryCfg {
             let l = self.l_max as f64;
             read = ((read / self.adc_q).round() * self.adc_q).clamp(-l, l);
         }
-        let c = (read / self.n_l as f64).round() as i64;
+        let c = round_half_away(read / self.n_l as f64);
         if c == 0 || *writes > self.end_lim {
             // nothing to carry, or worn out ("stuck": keeps its level and LSB)
             return;
@@ -424,6 +444,9 @@ fn pass2(
     for j in lo..hi {
         let mut x = c.lsb[j];
         let ax = x.abs();
+        if ax < p.limit {
+            continue;
+        }
         if ax > l_max {
             // |lsb| <= L_max before the update, so the pulses went toward this rail
             let gi = base + j;
@@ -435,7 +458,7 @@ fn pass2(
             };
             if s > 0.0 {
                 let cap = p.nmax as u64;
-                t.clipped += (((ax - l_max) / s).round() as u64).min(cap);
+                t.clipped += (round_half_away(((ax - l_max) / s) as f64) as u64).min(cap);
             }
             x = l_max.copysign(x);
         }
@@ -740,6 +763,26 @@ mod tests {
                 k.word32(g),
                 k.word32_split(g as u32, k.hi_mix((g >> 32) as u32))
             );
+        }
+    }
+
+    #[test]
+    fn round_half_away_matches_round() {
+        for v in [
+            0.0,
+            0.49,
+            0.5,
+            0.51,
+            1.5,
+            2.5,
+            -0.5,
+            -0.49,
+            -1.5,
+            -2.5,
+            7.99,
+            -1e9 - 0.5,
+        ] {
+            assert_eq!(round_half_away(v), v.round() as i64, "{v}");
         }
     }
 
