@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from femsyn.commands.train import USER_ERRORS, _one_line
+from femsyn.commands.train import USER_ERRORS, _one_line, accuracy_lines
 
 
 @click.command("eval")
@@ -37,6 +37,5 @@ def command(path: str, retention_s: float | None, data_dir: str | None, as_json:
         click.echo(json.dumps(r, indent=2))
         return
     click.echo(f"{path} (after epoch {r['epoch']}), accuracy on {r['split']}:")
-    click.echo(f"  training weights (MSB+LSB)     {100 * r['train_weights']:6.2f} %")
-    click.echo(f"  inference, MSB-only            {100 * r['msb_only']:6.2f} %")
-    click.echo(f"  MSB-only after {r['retention_s']:.3g} s retention {100 * r['msb_retention']:6.2f} %")
+    for line in accuracy_lines(r):
+        click.echo(line)

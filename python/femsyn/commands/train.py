@@ -134,6 +134,17 @@ def _fmt_int(v: Any) -> str:
         return str(v)
 
 
+def accuracy_lines(acc: dict[str, Any], indent: str = "  ") -> list[str]:
+    """The three accuracies, aligned."""
+    rows = [
+        ("training weights (MSB+LSB)", acc["train_weights"]),
+        ("inference, MSB-only", acc["msb_only"]),
+        (f"MSB-only after {acc['retention_s']:g} s retention", acc["msb_retention"]),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    return [f"{indent}{label:<{width}}{100 * v:6.2f} %" for label, v in rows]
+
+
 def format_summary(s: dict[str, Any], out: str | None) -> str:
     acc = s["accuracy"]
     ev = s["split"]["eval"]
@@ -144,9 +155,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
         f"{s.get('epochs_done', s['epochs'])}/{s['epochs']} epochs, {status}",
         f"  train split: {s['split']['train']}",
         f"  accuracy on {ev}:",
-        f"    training weights (MSB+LSB)     {100 * acc['train_weights']:6.2f} %",
-        f"    inference, MSB-only            {100 * acc['msb_only']:6.2f} %",
-        f"    MSB-only after {acc['retention_s']:.3g} s retention {100 * acc['msb_retention']:6.2f} %",
+        *accuracy_lines(acc, "    "),
         f"  MSB writes {_fmt_int(c.get('msb_writes'))} (max per cell {_fmt_int(c.get('max_cell_writes'))}), "
         f"LSB pulses {_fmt_int(c.get('pulses'))} (clipped {_fmt_int(c.get('clipped_pulses'))}), "
         f"lost carries {_fmt_int(c.get('lost_carries'))}",
