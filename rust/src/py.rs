@@ -224,7 +224,12 @@ fn seed_from_py(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
     }
 }
 
-/// A layer's synapses (see `femsyn/_core.pyi` for the documentation).
+/// SynapseArray(rows, cols, device, *, seed=0, w_max=1.0)
+///
+/// The synapses of one layer: a rows x cols weight matrix on a synapse design
+/// (``device.kind``: "float", "ideal" or "hybrid" MSB+LSB). Device-to-device variation is drawn
+/// once here from ``seed``; ``w_max`` is the weight range of this layer. Arrays go in as
+/// float32 numpy arrays of shape (rows, cols). Full documentation: ``femsyn/_core.pyi``.
 #[pyclass(name = "SynapseArray", module = "femsyn._core")]
 pub struct PySynapseArray {
     inner: SynapseArray,
@@ -253,52 +258,61 @@ impl PySynapseArray {
         Ok(PySynapseArray { inner })
     }
 
+    /// (rows, cols).
     #[getter]
     fn shape(&self) -> (usize, usize) {
         (self.inner.rows(), self.inner.cols())
     }
 
+    /// rows * cols.
     #[getter]
     fn size(&self) -> usize {
         self.inner.len()
     }
 
+    /// The device kind: "float", "ideal" or "hybrid".
     #[getter]
     fn kind(&self) -> &'static str {
         self.inner.device().kind.as_str()
     }
 
+    /// The validated device parameters as a dict (``DeviceParams(**arr.device)`` rebuilds them).
     #[getter]
     fn device<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         values_to_dict(py, &self.inner.device().to_values())
     }
 
+    /// Weight range [-w_max, w_max] of this array.
     #[getter]
     fn w_max(&self) -> f64 {
         self.inner.w_max()
     }
 
+    /// Seed of every random stream of this array.
     #[getter]
     fn seed(&self) -> u64 {
         self.inner.seed()
     }
 
-    /// Weight of one MSB (ideal: quantization) step and one LSB step, and the level table.
+    /// Weight of every MSB (ideal: quantization) level index, ascending.
     #[getter]
     fn levels<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
         self.inner.geometry().levels.clone().into_pyarray(py)
     }
 
+    /// D_M: spacing of the MSB (ideal) levels in weight units.
     #[getter]
     fn msb_step(&self) -> f64 {
         self.inner.geometry().d_m
     }
 
+    /// D_L = D_M / N_L: weight change of one LSB pulse.
     #[getter]
     fn lsb_step(&self) -> f64 {
         self.inner.geometry().d_l
     }
 
+    /// Initial write of the weights w (float32, (rows, cols)); not counted as MSB writes.
     fn program(&mut self, py: Python<'_>, w: &Bound<'_, PyAny>) -> PyResult<()> {
         let inp = input_f32("w", w, self.inner.rows(), self.inner.cols())?;
         let s = inp.as_slice();
@@ -307,6 +321,8 @@ impl PySynapseArray {
         Ok(())
     }
 
+    /// Apply a requested weight change dw (float32, (rows, cols)): LSB pulses with stochastic
+    /// (or nearest) rounding, noise, clipping, then the overflow carry.
     fn update(&mut self, py: Python<'_>, dw: &Bound<'_, PyAny>) -> PyResult<()> {
         let inp = input_f32("dw", dw, self.inner.rows(), self.inner.cols())?;
         let s = inp.as_slice();
@@ -315,16 +331,20 @@ impl PySynapseArray {
         Ok(())
     }
 
+    /// Let `seconds` of simulated time pass (the LSB leaks as exp(-t / tau)).
     fn advance(&mut self, seconds: f64) -> PyResult<()> {
         self.inner.advance(seconds)?;
         Ok(())
     }
 
+    /// Carry the LSB into the MSB for all cells now; returns the MSB writes done.
     fn transfer(&mut self, py: Python<'_>) -> u64 {
         let inner = &mut self.inner;
         py.detach(|| inner.transfer())
     }
 
+    /// One training step: advance(images * t_image_s), update(dw), periodic transfer.
+    /// Returns the MSB writes of this step.
     #[pyo3(signature = (dw, images = 1))]
     fn step(&mut self, py: Python<'_>, dw: &Bound<'_, PyAny>, images: i64) -> PyResult<u64> {
         let images = non_negative("images", images)?;
@@ -334,6 +354,8 @@ impl PySynapseArray {
         Ok(py.detach(|| inner.step(s, images))?)
     }
 
+    /// Weights as float32 (rows, cols): training (MSB + LSB) or, with inference=True, MSB only
+    /// after `retention_s` seconds of retention, with per-readout read noise.
     #[pyo3(signature = (inference = false, retention_s = 0.0))]
     fn weights<'py>(
         &mut self,
@@ -347,10 +369,14 @@ impl PySynapseArray {
         out_2d(py, r, c, v)
     }
 
+    /// Event counters (pulses, clipped_pulses, truncated_pulses, msb_writes, lost_carries,
+    /// worn_cells, transfers, overflow_carries, updates, images, time_s, max_cell_writes,
+    /// latency_pulses).
     fn counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         values_to_dict(py, &self.inner.counters().to_values())
     }
 
+    /// Per-cell MSB write counts, uint32 (rows, cols).
     fn msb_write_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<u32>>> {
         let (r, c) = (self.inner.rows(), self.inner.cols());
         let inner = &self.inner;
@@ -358,6 +384,7 @@ impl PySynapseArray {
         out_2d(py, r, c, v)
     }
 
+    /// Per-cell LSB in pulse units with the pending leak applied, float32 (rows, cols).
     fn lsb<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let (r, c) = (self.inner.rows(), self.inner.cols());
         let inner = &mut self.inner;
@@ -365,6 +392,7 @@ impl PySynapseArray {
         out_2d(py, r, c, v)
     }
 
+    /// Per-cell MSB level, int16 (rows, cols): m (offset mapping) or signed d (differential).
     fn msb_levels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<i16>>> {
         let (r, c) = (self.inner.rows(), self.inner.cols());
         let inner = &self.inner;
@@ -372,6 +400,7 @@ impl PySynapseArray {
         out_2d(py, r, c, v)
     }
 
+    /// Per-cell leak time constants in seconds, float32 (rows, cols).
     fn tau_leak<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let (r, c) = (self.inner.rows(), self.inner.cols());
         let v = if self.inner.device().kind == crate::device::Kind::Hybrid {
@@ -382,6 +411,7 @@ impl PySynapseArray {
         out_2d(py, r, c, v)
     }
 
+    /// Everything needed to continue bit-identically (arrays, counters, RNG positions, device).
     fn state_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let inner = &self.inner;
         let s = py.detach(|| inner.to_state());
@@ -419,6 +449,7 @@ impl PySynapseArray {
         Ok(d)
     }
 
+    /// Rebuild an array from state_dict() (exact round trip).
     #[staticmethod]
     fn from_state(py: Python<'_>, state: &Bound<'_, PyAny>) -> PyResult<PySynapseArray> {
         let st = state_from_py(state)?;
