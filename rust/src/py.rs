@@ -238,7 +238,10 @@ pub struct PySynapseArray {
 #[pymethods]
 impl PySynapseArray {
     #[new]
-    #[pyo3(signature = (rows, cols, device, *, seed = None, w_max = 1.0))]
+    #[pyo3(
+        signature = (rows, cols, device, *, seed = None, w_max = 1.0),
+        text_signature = "(rows, cols, device, *, seed=0, w_max=1.0)"
+    )]
     fn new(
         py: Python<'_>,
         rows: i64,
