@@ -106,7 +106,11 @@ def _is_num(v: Any) -> bool:
 class TrainConfig:
     """Everything that defines a training run (also the CLI flags / TOML keys).
 
-    Defaults reach paper-level accuracy for LeNet on MNIST in a few minutes on 2 cores.
+    Defaults reach paper-level accuracy for LeNet on MNIST in a few minutes on 2 cores
+    (measured, full MNIST, 8 epochs, seed 0, test split: float 99.11 %, ideal-6b 98.99 %,
+    femfet-6b 98.98 % with training weights / 97.49 % MSB-only; about 2.5 min per run at
+    ~4k images/s with ``threads=1`` on a shared 2-core machine). For VGG on CIFAR-10 use a
+    reduced ``width`` (e.g. 0.25-0.5) on small machines.
     """
 
     net: str = "lenet"  # registered net: lenet | mlp | vgg
