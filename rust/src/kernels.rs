@@ -394,7 +394,7 @@ fn pass1_slow<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
             // the sum of `na` pulses with iid relative noise c2c is, in distribution,
             // na + c2c * sqrt(na) * xi pulses
             let gain = if p.c2c > 0.0 {
-                let xi = p.key_c.normal(g) as f32;
+                let xi = p.key_c.normal_f32(g);
                 ((ncf + p.c2c * ncf.sqrt() * xi) / ncf).max(0.0)
             } else {
                 1.0

@@ -128,6 +128,16 @@ impl Key {
         (self.word32(cell) >> 8) as f32 * (1.0 / 16_777_216.0)
     }
 
+    /// Standard normal in f32 (Box-Muller on two 24-bit uniforms; tails reach about 5.8
+    /// sigma). About twice as fast as [`Key::normal`]; used for per-pulse (c2c) noise.
+    #[inline(always)]
+    pub fn normal_f32(self, cell: u64) -> f32 {
+        let w = self.word(cell);
+        let u1 = ((w >> 40) as f32 + 1.0) * (1.0 / 16_777_216.0);
+        let u2 = (w & 0xFF_FFFF) as f32 * (1.0 / 16_777_216.0);
+        (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+    }
+
     /// Standard normal (Box-Muller, cosine branch).
     #[inline(always)]
     pub fn normal(self, cell: u64) -> f64 {
@@ -206,6 +216,22 @@ mod tests {
             .filter(|&i| k.word32(i) == k2.word32(i))
             .count();
         assert!(same < 3);
+    }
+
+    #[test]
+    fn normal_f32_moments() {
+        let k = Key::new(5, Stream::C2c, 2);
+        let n = 200_000u64;
+        let (mut s, mut s2) = (0.0f64, 0.0f64);
+        for i in 0..n {
+            let x = k.normal_f32(i) as f64;
+            assert!(x.is_finite());
+            s += x;
+            s2 += x * x;
+        }
+        let m = s / n as f64;
+        assert!(m.abs() < 0.01, "mean {m}");
+        assert!((s2 / n as f64 - m * m - 1.0).abs() < 0.02);
     }
 
     #[test]
