@@ -185,3 +185,34 @@ def test_sequential_shape_mismatch_is_reported() -> None:
         Sequential([Flatten(), Linear(10, 3)], (1, 4, 4))
     with pytest.raises(ValueError, match="in_channels"):
         Sequential([Conv2d(3, 4, 3)], (1, 8, 8))
+
+
+def test_bias_free_layers_gradients_and_no_bias_added() -> None:
+    rng = np.random.default_rng(11)
+    net = Sequential(
+        [Conv2d(1, 3, 3, padding=1, bias=False), ReLU(), MaxPool2d(), Flatten(), Linear(3 * 4 * 4, 4, bias=False)],
+        (1, 8, 8),
+    )
+    _fill(net, rng)
+    for layer in net.synaptic_layers:
+        layer.b[:] = 5.0  # ignored by bias-free layers
+    x = rng.standard_normal((1, 3, 8, 8))
+    y = rng.integers(0, 4, 3)
+    out = net.forward(x)
+    for layer in net.synaptic_layers:
+        layer.b[:] = 0.0
+    np.testing.assert_array_equal(out, net.forward(x))
+    params = [(layer.w, layer.grad_w) for layer in net.synaptic_layers]
+    _, g, _ = softmax_cross_entropy(net.forward(x), y)
+    net.backward(g)
+    eps = 1e-6
+    for layer in net.synaptic_layers:
+        i = (0, 1)
+        old = layer.w[i]
+        layer.w[i] = old + eps
+        lp = _loss(net, x, y)
+        layer.w[i] = old - eps
+        lm = _loss(net, x, y)
+        layer.w[i] = old
+        assert abs((lp - lm) / (2 * eps) - layer.grad_w[i]) < 1e-6
+    assert "bias=False" in repr(net.synaptic_layers[0]) and params

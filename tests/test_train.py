@@ -291,3 +291,12 @@ def test_no_transfer_warning_for_hybrid_without_transfers() -> None:
     s = train(TrainConfig(net="mlp", device=dev, epochs=1, train_limit=300, val_size=100, progress=False))
     assert s["counters"]["msb_writes"] == 0
     assert any("no LSB->MSB transfer" in w for w in s["warnings"])
+
+
+def test_bias_free_net_is_retention_invariant() -> None:
+    # A uniform MSB decay toward 0 only rescales a bias-free ReLU net's logits.
+    s = train(
+        TrainConfig(net="mlp", synapse="femfet-6b", bias=False, epochs=1, train_limit=600, val_size=200, progress=False)
+    )
+    assert abs(s["accuracy"]["msb_retention"] - s["accuracy"]["msb_only"]) < 0.05, s["retention_curve"]
+    assert s["config"]["bias"] is False

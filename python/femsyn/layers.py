@@ -74,7 +74,11 @@ class SynapticLayer(Layer):
     rows: int
     cols: int
 
-    def __init__(self) -> None:
+    def __init__(self, bias: bool = True) -> None:
+        # The bias lives in the digital periphery (float32, exact updates, no retention loss);
+        # bias=False gives a bias-free layer (then a uniform MSB retention decay of all weights
+        # only rescales a ReLU network's logits and leaves its predictions unchanged).
+        self.use_bias = bool(bias)
         self.array: Any = None
         self.w: np.ndarray | None = None
         self.b = np.zeros(self.rows, dtype=np.float32)
@@ -117,20 +121,21 @@ class SynapticLayer(Layer):
 class Linear(SynapticLayer):
     """Fully connected layer ``y = x W^T + b``; x is (N, in)."""
 
-    def __init__(self, in_features: int, out_features: int) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         if in_features < 1 or out_features < 1:
             raise ValueError(f"Linear needs positive sizes, got in={in_features}, out={out_features}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.rows, self.cols = self.out_features, self.in_features
-        super().__init__()
+        super().__init__(bias)
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"{self.name or 'Linear'}: expected input (N, {self.in_features}), got {x.shape}")
         y = x @ self.w.T
-        y += self.b
+        if self.use_bias:
+            y += self.b
         if train:
             self._x = x
         return y
@@ -149,7 +154,8 @@ class Linear(SynapticLayer):
         self._x = None
 
     def __repr__(self) -> str:
-        return f"Linear({self.in_features}, {self.out_features})"
+        extra = "" if self.use_bias else ", bias=False"
+        return f"Linear({self.in_features}, {self.out_features}{extra})"
 
 
 class Conv2d(SynapticLayer):
@@ -167,6 +173,7 @@ class Conv2d(SynapticLayer):
         kernel_size: int,
         stride: int = 1,
         padding: int = 0,
+        bias: bool = True,
     ) -> None:
         for n, v, lo in (
             ("in_channels", in_channels, 1),
@@ -183,7 +190,7 @@ class Conv2d(SynapticLayer):
         self.stride = int(stride)
         self.padding = int(padding)
         self.rows, self.cols = self.out_channels, self.in_channels * self.k * self.k
-        super().__init__()
+        super().__init__(bias)
         self._cols_t: np.ndarray | None = None
         self._in_shape: tuple[int, ...] | None = None
         self._pad_buf: np.ndarray | None = None
@@ -233,7 +240,8 @@ class Conv2d(SynapticLayer):
         ho, wo = self._out_hw(h, w)
         cols_t = self.im2col_t(x)
         y = self.w @ cols_t
-        y += self.b[:, None]
+        if self.use_bias:
+            y += self.b[:, None]
         if train:
             self._cols_t = cols_t
             self._in_shape = x.shape
@@ -268,7 +276,9 @@ class Conv2d(SynapticLayer):
 
     def __repr__(self) -> str:
         return (
-            f"Conv2d({self.in_channels}, {self.out_channels}, k={self.k}, stride={self.stride}, padding={self.padding})"
+            f"Conv2d({self.in_channels}, {self.out_channels}, k={self.k}, stride={self.stride}, padding={self.padding}"
+            + ("" if self.use_bias else ", bias=False")
+            + ")"
         )
 
 

@@ -78,9 +78,10 @@ class SGD:
                 vw += dw
             np.multiply(vw, neg_lr, out=dw)
             writes.append(int(layer.array.step(dw, images=int(images))))
-            vb *= mu
-            vb += layer.grad_b
-            layer.b -= np.float32(lr) * vb
+            if layer.use_bias:
+                vb *= mu
+                vb += layer.grad_b
+                layer.b -= np.float32(lr) * vb
         return writes
 
     def state_dict(self) -> dict[str, np.ndarray]:

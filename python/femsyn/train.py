@@ -131,6 +131,7 @@ class TrainConfig:
     val_size: int = 0  # >0: evaluate on the last N training images instead of the test split
     width: float = 1.0  # channel / hidden-size multiplier
     weight_range: float = 1.5  # per-layer w_max = weight_range * sqrt(6 / fan_in)
+    bias: bool = True  # float biases in the digital periphery; False: bias-free layers
     retention_s: float = 1e4  # MSB-only accuracy after this retention time
     trace_cells: int = 8  # LSB trajectories recorded for this many cells (0 = off)
     progress: bool = True
@@ -195,7 +196,7 @@ class TrainConfig:
             _fail("val_size", self.val_size, "an integer >= 0 (0 = evaluate on the test split)")
         if not _is_int(self.trace_cells) or self.trace_cells < 0:
             _fail("trace_cells", self.trace_cells, "an integer >= 0")
-        for name in ("progress", "resume"):
+        for name in ("progress", "resume", "bias"):
             if not isinstance(getattr(self, name), bool):
                 _fail(name, getattr(self, name), "true or false")
         if self.resume and self.out is None:
@@ -507,6 +508,7 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
             config.width,
             input_shape=data.input_shape,
             num_classes=data.num_classes,
+            bias=config.bias,
         )
     elif tuple(net.input_shape) != tuple(data.input_shape):
         raise ValueError(f"net input shape {net.input_shape} does not match the data {data.input_shape} (C, H, W)")
@@ -844,6 +846,7 @@ def evaluate_checkpoint(
         config.width,
         input_shape=data.input_shape,
         num_classes=data.num_classes,
+        bias=config.bias,
     )
     _restore_net(net, state["model"])
     ev = _Evaluator(net, data.eval_x, data.eval_y, config.eval_batch_size)

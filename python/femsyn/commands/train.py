@@ -37,6 +37,7 @@ _VALUE_OPTIONS = {
     "out": "out",
     "threads": "threads",
     "stop_after_epochs": "stop_after_epochs",
+    "bias": "bias",
 }
 
 # Errors that are the user's (bad input, missing data, diverged training): one line, exit 1.
@@ -235,6 +236,11 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     type=click.Path(exists=True, dir_okay=False),
     default=None,
     help="TOML file of TrainConfig keys (+ optional [device] overrides); explicit flags win.",
+)
+@click.option(
+    "--bias/--no-bias",
+    default=None,
+    help="Float biases in the digital periphery (--no-bias: bias-free layers).  [default: --bias]",
 )
 @click.option("--resume", is_flag=True, default=False, help="Continue the run in --out from its checkpoint.")
 @click.option(
