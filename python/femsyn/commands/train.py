@@ -164,7 +164,9 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
         f"  speed {s['images_per_s']:,.0f} images/s (training), wall {s['wall_s']:.1f} s",
     ]
     for w in s.get("warnings", []):
-        lines.append(f"  warning: {w}")
+        # first meaningful line only (the full text is in summary.json)
+        text = next((x.strip() for x in str(w).splitlines() if x.strip() and set(x.strip()) != {"!"}), str(w))
+        lines.append(f"  warning: {text}")
     if out:
         lines.append(f"  run directory: {out}")
     return "\n".join(lines)
