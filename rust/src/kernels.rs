@@ -14,7 +14,7 @@ use crate::rng::Key;
 
 /// Largest |dw / D_L| considered (pulse counts beyond are truncated anyway; the truncated
 /// pulse counter saturates at this value per cell and update).
-pub const R_MAX: f32 = 4_194_304.0; // 2^22: floor via i32 and exact r - floor(r) in f32
+pub const R_MAX: f32 = 2_097_152.0; // 2^21 >= n_max: floor via i32, exact r - floor(r) in f32
 
 /// Integer tallies reduced over chunks (order independent).
 #[derive(Clone, Copy, Debug, Default)]
@@ -285,7 +285,9 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
     } else {
         &[][..]
     };
-    let (mut pulses, mut trunc, mut max_n, mut flag) = (0u64, 0u64, 0u32, 0u32);
+    debug_assert!(n <= SUB);
+    // u32 sums are exact: at most SUB = 2^10 cells of at most R_MAX = 2^21 pulses each
+    let (mut pulses, mut trunc, mut max_n, mut flag) = (0u32, 0u32, 0u32, 0u32);
     let nmax = p.nmax;
     let limit = p.limit;
     // sub-blocks never straddle a multiple of 2^32 cells (CHUNK divides 2^32)
@@ -303,8 +305,8 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
         let nc = if nr > nmax { nmax } else { nr };
         let nc = if nc < -nmax { -nmax } else { nc };
         let na = nc.unsigned_abs();
-        trunc += (nr.unsigned_abs() - na) as u64;
-        pulses += na as u64;
+        trunc += nr.unsigned_abs() - na;
+        pulses += na;
         max_n = if na > max_n { na } else { max_n };
         let s = if CELL_STEPS {
             if nc > 0 {
@@ -322,7 +324,7 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
         // integer OR reduction (vectorizes, unlike an f32 max)
         flag |= (xn.abs() >= limit) as u32;
     }
-    (pulses, trunc, max_n, flag != 0)
+    (pulses as u64, trunc as u64, max_n, flag != 0)
 }
 
 /// The same pass with AVX2 enabled (same IEEE operations in the same order: bit-identical).
@@ -588,7 +590,9 @@ fn ideal_body<const STOCH: bool>(
     max_index: i32,
     key: Key,
 ) -> Tally {
-    let (mut pulses, mut trunc, mut clipped, mut max_n) = (0u64, 0u64, 0u64, 0u32);
+    debug_assert!(msb.len() <= SUB);
+    // u32 sums are exact: at most SUB = 2^10 cells of at most R_MAX = 2^21 steps each
+    let (mut pulses, mut trunc, mut clipped, mut max_n) = (0u32, 0u32, 0u32, 0u32);
     let dw = &dw[..msb.len()];
     let lo0 = base as u32;
     let him = key.hi_mix((base as u64 >> 32) as u32);
@@ -597,20 +601,20 @@ fn ideal_body<const STOCH: bool>(
         let nc = if n > nmax { nmax } else { n };
         let nc = if nc < -nmax { -nmax } else { nc };
         let na = nc.unsigned_abs();
-        trunc += (n.unsigned_abs() - na) as u64;
-        pulses += na as u64;
+        trunc += n.unsigned_abs() - na;
+        pulses += na;
         max_n = if na > max_n { na } else { max_n };
         let old = *m as i32;
         let new = old + nc;
         let new = if new < 0 { 0 } else { new };
         let new = if new > max_index { max_index } else { new };
-        clipped += (nc - (new - old)).unsigned_abs() as u64;
+        clipped += (nc - (new - old)).unsigned_abs();
         *m = new as u16;
     }
     Tally {
-        pulses,
-        truncated: trunc,
-        clipped,
+        pulses: pulses as u64,
+        truncated: trunc as u64,
+        clipped: clipped as u64,
         max_n: max_n as u64,
         ..Default::default()
     }
@@ -640,14 +644,25 @@ pub fn update_ideal_chunk<const STOCH: bool>(
     max_index: i32,
     key: Key,
 ) -> Tally {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if has_avx2() {
+    let avx2 = has_avx2();
+    let mut t = Tally::default();
+    for (i, (m, d)) in msb.chunks_mut(SUB).zip(dw.chunks(SUB)).enumerate() {
+        let b = base + i * SUB;
+        #[cfg(target_arch = "x86_64")]
+        let ts = if avx2 {
             // SAFETY: AVX2 availability was checked at run time.
-            return unsafe { ideal_body_avx2::<STOCH>(base, msb, dw, inv_d, nmax, max_index, key) };
-        }
+            unsafe { ideal_body_avx2::<STOCH>(b, m, d, inv_d, nmax, max_index, key) }
+        } else {
+            ideal_body::<STOCH>(b, m, d, inv_d, nmax, max_index, key)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let ts = {
+            let _ = avx2;
+            ideal_body::<STOCH>(b, m, d, inv_d, nmax, max_index, key)
+        };
+        t = Tally::merge(t, ts);
     }
-    ideal_body::<STOCH>(base, msb, dw, inv_d, nmax, max_index, key)
+    t
 }
 
 #[cfg(test)]
@@ -711,7 +726,7 @@ mod tests {
         if !has_avx2() {
             return;
         }
-        let n = 3000;
+        let n = SUB;
         let k = Key::new(9, crate::rng::Stream::C2c, 0);
         let dw: Vec<f32> = (0..n as u64).map(|g| k.normal(g) as f32 * 0.3).collect();
         let up: Vec<f32> = (0..n as u64)
