@@ -251,7 +251,12 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     default=None,
     help="Stop (resumably) after N epochs in this call.",
 )
-@click.option("--threads", type=int, default=None, help="Threads for the Rust kernels and BLAS.")
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="Threads for the Rust kernels and BLAS.  [default: Rust: all cores, BLAS: 1]",
+)
 @click.option("--no-progress", is_flag=True, default=False, help="No progress bar.")
 @click.option(
     "--json",
