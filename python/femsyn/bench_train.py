@@ -8,6 +8,7 @@ the per-round ratio preset / float (a paired ratio: both measured within seconds
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -15,7 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -136,9 +137,41 @@ def bench_training(
     warmup: int = 3,
     batch_size: int = 64,
     reference: str = "float",
+    blas_threads: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """images/s per (net, preset), interleaved in rounds; ratios to `reference` per round."""
+    """images/s per (net, preset), interleaved in rounds; ratios to `reference` per round.
+
+    BLAS runs with `blas_threads` threads (default 1) during the steps, as in
+    :func:`femsyn.train.train` (``TrainConfig.threads``; needs threadpoolctl, else unchanged).
+    """
+    with _blas_limit(blas_threads or 1) as used:
+        out = _bench_training(nets, presets, rounds, steps, warmup, batch_size, reference, progress)
+    out["blas_threads"] = used
+    return out
+
+
+@contextlib.contextmanager
+def _blas_limit(n: int) -> Iterator[int | None]:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield None
+        return
+    with threadpool_limits(limits=int(n), user_api="blas"):
+        yield int(n)
+
+
+def _bench_training(
+    nets: Sequence[str],
+    presets: Sequence[str],
+    rounds: int,
+    steps: int,
+    warmup: int,
+    batch_size: int,
+    reference: str,
+    progress: Callable[[str], None] | None,
+) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for net in nets:
         steppers: dict[str, Stepper] = {}
@@ -206,7 +239,8 @@ def format_training(t: dict[str, Any]) -> str:
     first = t["results"][0] if t["results"] else {}
     head = (
         f"training steps (batch {first.get('batch_size', '-')}, random data, "
-        f"median of {first.get('rounds', '-')} interleaved rounds)"
+        f"median of {first.get('rounds', '-')} interleaved rounds, "
+        f"BLAS threads {t.get('blas_threads') or 'unchanged'} as in femsyn.train)"
     )
     table = _table(
         ["net", "preset", "cells", "images/s", "best", "ms/step", f"x {ref}", f"step time / {ref}"],
