@@ -6,7 +6,8 @@ importable, in rounds, at 1 and 2 threads, and prints images/s and the ratios fe
 
 * ``femsyn-float``, ``femsyn-ideal-6b``, ``femsyn-femfet-6b``: femsyn's training step
   (``femsyn.bench_train.Stepper``: weights read from the SynapseArrays, im2col + BLAS, SGD,
-  ``arr.step`` per layer);
+  ``arr.step`` per layer) run as ``femsyn train`` runs it by default: BLAS on one thread, the
+  Rust kernels on all; ``femsyn-float-blasN`` / ``femsyn-femfet-6b-blasN``: BLAS on all threads;
 * ``numpy-im2col``: the same layers with plain numpy weight matrices (no device model): the
   "thin numpy loop" a user would write;
 * ``torch-float``: PyTorch CPU, the same architecture (NCHW);
@@ -49,6 +50,8 @@ ALL_PEERS = (
     "femsyn-float",
     "femsyn-ideal-6b",
     "femsyn-femfet-6b",
+    "femsyn-float-blasN",
+    "femsyn-femfet-6b-blasN",
     "numpy-im2col",
     "torch-float",
     "aihwkit-ideal",
@@ -69,13 +72,23 @@ def _import_femsyn() -> Any:
     return femsyn
 
 
-def _femsyn_peer(preset: str) -> Callable[[], Callable[[], None]]:
+def _femsyn_peer(preset: str, blas_threads: int | None = 1) -> Callable[[], Callable[[], None]]:
+    """femsyn's training step; BLAS on `blas_threads` threads (None: the run's thread count).
+
+    1 is what ``femsyn.train`` does by default (BLAS on one thread, the Rust kernels on all).
+    """
+
     def make() -> Callable[[], None]:
         _import_femsyn()
         from femsyn.bench_train import Stepper
 
         s = Stepper("lenet", preset, batch_size=BATCH)
-        return s.step
+
+        def step() -> None:
+            s.step()
+
+        step.blas_threads = blas_threads  # type: ignore[attr-defined]
+        return step
 
     return make
 
@@ -195,6 +208,8 @@ FACTORIES: dict[str, Callable[[], Callable[[], None]]] = {
     "femsyn-float": _femsyn_peer("float"),
     "femsyn-ideal-6b": _femsyn_peer("ideal-6b"),
     "femsyn-femfet-6b": _femsyn_peer("femfet-6b"),
+    "femsyn-float-blasN": _femsyn_peer("float", None),
+    "femsyn-femfet-6b-blasN": _femsyn_peer("femfet-6b", None),
     "numpy-im2col": _make_numpy,
     "torch-float": _make_torch,
     "aihwkit-ideal": _aihwkit_peer("ideal"),
@@ -202,6 +217,22 @@ FACTORIES: dict[str, Callable[[], Callable[[], None]]] = {
     "aihwkit-mixedprecision": _aihwkit_peer("mixedprecision"),
     "aihwkit-transfer": _aihwkit_peer("transfer"),
 }
+
+
+def _blas_setter() -> Callable[[int], None]:
+    """A cheap function setting numpy's BLAS thread count (threadpoolctl; a no-op without it)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return lambda n: None
+    libs = [c for c in ThreadpoolController().select(user_api="blas").lib_controllers]
+
+    def set_n(n: int) -> None:
+        for lib in libs:
+            if lib.num_threads != n:
+                lib.set_num_threads(n)
+
+    return set_n
 
 
 # --- child: one thread count ----------------------------------------------------------------------
@@ -244,11 +275,18 @@ def child(threads: int, peers: list[str], rounds: int, target_s: float, warmup: 
     except ImportError:
         pass
 
+    set_blas = _blas_setter()
+
+    def blas_for(fn: Callable[[], None]) -> None:
+        # femsyn peers may ask for fewer BLAS threads (as femsyn.train does); the rest get `threads`
+        set_blas(getattr(fn, "blas_threads", None) or threads)
+
     steps_fn: dict[str, Callable[[], None]] = {}
     n_steps: dict[str, int] = {}
     for name in peers:
         try:
             fn = FACTORIES[name]()
+            blas_for(fn)
             for _ in range(warmup):
                 fn()
             t0 = time.perf_counter()
@@ -264,6 +302,7 @@ def child(threads: int, peers: list[str], rounds: int, target_s: float, warmup: 
     for _ in range(rounds):
         for name in order:
             fn, k = steps_fn[name], n_steps[name]
+            blas_for(fn)
             t0 = time.perf_counter()
             for _ in range(k):
                 fn()
