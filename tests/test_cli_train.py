@@ -62,7 +62,7 @@ def test_train_success_writes_run_dir_and_eval(tmp_path) -> None:
     assert r2.exit_code == 0, r2.output
     assert "MSB-only" in r2.output and f"{100 * summary['accuracy']['train_weights']:6.2f}" in r2.output
     r3 = CliRunner().invoke(main, ["eval", str(out), "--json"])
-    assert json.loads(r3.output)["msb_only"] == summary["accuracy"]["msb_only"]
+    assert json.loads(r3.stdout)["msb_only"] == summary["accuracy"]["msb_only"]
     # re-running into the same directory without --resume is a user error
     r4 = CliRunner().invoke(main, ["train", *FAST, "--out", str(out)])
     assert r4.exit_code != 0 and "--resume" in r4.output

@@ -84,7 +84,7 @@ def test_lr_schedules() -> None:
 
 @pytest.mark.parametrize("synapse", ["float", "femfet-6b"])
 def test_lenet_learns_real_mnist(synapse: str) -> None:
-    s = train(TrainConfig(net="lenet", synapse=synapse, epochs=2, **SMALL))
+    s = train(TrainConfig(net="lenet", synapse=synapse, epochs=3, **SMALL))
     assert s["accuracy"]["train_weights"] > 0.90, s["history"]
     assert s["split"]["eval"] and s["split"]["train"]
     assert s["images_per_s"] > 0 and s["complete"]

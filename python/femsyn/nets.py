@@ -21,11 +21,11 @@ __all__ = ["lenet", "mlp", "vgg", "NETS", "net_names", "build_net"]
 
 
 def lenet(
-    input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0, bias: bool = True
+    input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0, bias: bool = False
 ) -> Sequential:
     """LeNet-5 variant: conv5x5x6 (pad 2) - relu - maxpool - conv5x5x16 - relu - maxpool -
-    fc120 - relu - fc84 - relu - fc(num_classes). ``width`` scales all hidden sizes; ``bias=False``
-    drops the (digital) biases."""
+    fc120 - relu - fc84 - relu - fc(num_classes). ``width`` scales all hidden sizes; ``bias=True``
+    adds float biases in the digital periphery."""
     h, w, c = _hwc(input_shape, "lenet")
     c1, c2, f1, f2 = (_scale(v, width) for v in (6, 16, 120, 84))
     feats = [
@@ -53,7 +53,7 @@ def lenet(
 
 
 def mlp(
-    input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0, bias: bool = True
+    input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0, bias: bool = False
 ) -> Sequential:
     """Multilayer perceptron 784-256-128-10 (hidden sizes scaled by ``width``)."""
     n_in = 1
@@ -75,7 +75,7 @@ def mlp(
 
 
 def vgg(
-    input_shape: Sequence[int] = (3, 32, 32), num_classes: int = 10, width: float = 1.0, bias: bool = True
+    input_shape: Sequence[int] = (3, 32, 32), num_classes: int = 10, width: float = 1.0, bias: bool = False
 ) -> Sequential:
     """VGG-8-like net for CIFAR-10 (the NeuroSim-style "VGG-like" of the paper):
     conv128-conv128-pool-conv256-conv256-pool-conv512-conv512-pool-fc1024-fc(num_classes),
@@ -116,11 +116,14 @@ def build_net(
     weight_range: float = 1.0,
     input_shape: Sequence[int] = (1, 28, 28),
     num_classes: int = 10,
-    bias: bool = True,
+    bias: bool = False,
 ) -> Sequential:
     """Build a registered net; with ``device`` (DeviceParams or preset name) also create its arrays.
 
-    ``input_shape`` is per-sample (C, H, W); ``bias=False`` builds bias-free layers.
+    ``input_shape`` is per-sample (C, H, W). Layers are bias-free by default, as in DNN+NeuroSim's
+    on-chip-training networks: every parameter then lives in a synapse array, and a uniform MSB
+    retention decay only rescales a ReLU net's logits. ``bias=True`` adds float biases in the
+    digital periphery (they do not decay, so MSB-only accuracy after retention collapses).
     Unknown names raise ValueError listing valid names.
     """
     if name not in NETS:

@@ -132,7 +132,7 @@ class TrainConfig:
     val_size: int = 0  # >0: evaluate on the last N training images instead of the test split
     width: float = 1.0  # channel / hidden-size multiplier
     weight_range: float = 1.5  # per-layer w_max = weight_range * sqrt(6 / fan_in)
-    bias: bool = True  # float biases in the digital periphery; False: bias-free layers
+    bias: bool = False  # True: float biases in the digital periphery (they do not decay with the MSBs)
     retention_s: float = 1e4  # MSB-only accuracy after this retention time
     trace_cells: int = 8  # LSB trajectories recorded for this many cells (0 = off)
     progress: bool = True

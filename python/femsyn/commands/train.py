@@ -242,7 +242,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
 @click.option(
     "--bias/--no-bias",
     default=None,
-    help="Float biases in the digital periphery (--no-bias: bias-free layers).  [default: --bias]",
+    help="Float biases in the digital periphery; they do not decay with the MSBs.  [default: --no-bias]",
 )
 @click.option("--resume", is_flag=True, default=False, help="Continue the run in --out from its checkpoint.")
 @click.option(
