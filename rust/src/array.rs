@@ -17,7 +17,7 @@ use crate::device::{DeviceParams, Kind, Mapping, Rounding, Value};
 use crate::error::{Error, Result};
 use crate::kernels::{
     hybrid_chunks, round_pulses_f64, update_hybrid_dispatch, update_ideal_chunk, CarryCfg, Tally,
-    UpdateIn, LEAK_CELL, LEAK_NONE, LEAK_UNIFORM,
+    UpdateIn, LEAK_CELL, LEAK_NONE, LEAK_UNIFORM, MODE_C2C, MODE_FAST, MODE_SLOW,
 };
 use crate::parallel::{install, CHUNK};
 use crate::rng::{Key, Stream};
@@ -772,7 +772,13 @@ impl SynapseArray {
         let seed = self.seed;
         let d = &self.dev;
         let stoch = d.rounding == Rounding::Stochastic;
-        let slow = d.step_c2c_rel > 0.0 || d.lsb_soft_saturation > 0.0;
+        let mode = if d.lsb_soft_saturation > 0.0 {
+            MODE_SLOW
+        } else if d.step_c2c_rel > 0.0 {
+            MODE_C2C
+        } else {
+            MODE_FAST
+        };
         let cell_steps = !self.uniform_steps;
         let p = UpdateIn {
             dw,
@@ -814,7 +820,7 @@ impl SynapseArray {
         let tally = install(|| {
             chunks
                 .into_par_iter()
-                .map(|c| update_hybrid_dispatch(c, &p, stoch, leak, cell_steps, slow))
+                .map(|c| update_hybrid_dispatch(c, &p, stoch, leak, cell_steps, mode))
                 .reduce(Tally::default, Tally::merge)
         });
         self.pending_dt = 0.0;

@@ -264,7 +264,7 @@ const SUB: usize = 1024;
 /// Writes the unclipped LSB; returns (pulses, truncated, max |n|, max |lsb|).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
+fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool, const MODE: u8>(
     base: usize,
     lsb: &mut [f32],
     dw: &[f32],
@@ -293,6 +293,11 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
     // sub-blocks never straddle a multiple of 2^32 cells (CHUNK divides 2^32)
     let lo0 = base as u32;
     let him = p.key_r.hi_mix((base as u64 >> 32) as u32);
+    let key_c = p.key_c;
+    let key_c2 = key_c.derive(1);
+    let him_c = key_c.hi_mix((base as u64 >> 32) as u32);
+    let him_c2 = key_c2.hi_mix((base as u64 >> 32) as u32);
+    let c2c = p.c2c;
     for j in 0..n {
         let mut x = lsb[j];
         if LEAK == LEAK_UNIFORM {
@@ -319,7 +324,18 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
         } else {
             p.down0
         };
-        let xn = x + nc as f32 * s;
+        let xn = if MODE == MODE_C2C {
+            // the sum of `na` pulses with iid relative noise c2c is, in distribution,
+            // na + c2c * sqrt(na) * xi pulses (never negative)
+            let ncf = na as f32;
+            let xi = key_c.normal32_split(key_c2, lo0.wrapping_add(j as u32), him_c, him_c2);
+            let amt = ncf + c2c * ncf.sqrt() * xi;
+            let amt = if amt > 0.0 { amt } else { 0.0 };
+            let amt = if nc > 0 { amt } else { -amt };
+            x + amt * s
+        } else {
+            x + nc as f32 * s
+        };
         lsb[j] = xn;
         // integer OR reduction (vectorizes, unlike an f32 max)
         flag |= (xn.abs() >= limit) as u32;
@@ -331,7 +347,7 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
 #[cfg(target_arch = "x86_64")]
 #[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2")]
-fn pass1_avx2<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
+fn pass1_avx2<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool, const MODE: u8>(
     base: usize,
     lsb: &mut [f32],
     dw: &[f32],
@@ -340,7 +356,7 @@ fn pass1_avx2<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
     decay: &[f32],
     p: &UpdateIn<'_>,
 ) -> (u64, u64, u32, bool) {
-    pass1::<STOCH, LEAK, CELL_STEPS>(base, lsb, dw, up, down, decay, p)
+    pass1::<STOCH, LEAK, CELL_STEPS, MODE>(base, lsb, dw, up, down, decay, p)
 }
 
 /// Whether the CPU has AVX2 (checked once).
@@ -358,7 +374,8 @@ pub fn has_avx2() -> bool {
     }
 }
 
-/// Pass 1 of the slow path (c2c noise and/or soft saturation), scalar; clips at +-L_max.
+/// Pass 1 of the slow path (soft saturation, with or without c2c noise), scalar; clips at
+/// +-L_max.
 /// Returns (pulses, truncated, max |n|, max |lsb|, clipped).
 #[inline(always)]
 fn pass1_slow<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
@@ -396,7 +413,7 @@ fn pass1_slow<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
             // the sum of `na` pulses with iid relative noise c2c is, in distribution,
             // na + c2c * sqrt(na) * xi pulses
             let gain = if p.c2c > 0.0 {
-                let xi = p.key_c.normal_f32(g);
+                let xi = p.key_c.normal32(g);
                 ((ncf + p.c2c * ncf.sqrt() * xi) / ncf).max(0.0)
             } else {
                 1.0
@@ -479,14 +496,21 @@ fn pass2(
     }
 }
 
+/// Kernel mode: no c2c noise, no soft saturation (vectorized).
+pub const MODE_FAST: u8 = 0;
+/// c2c noise, no soft saturation (vectorized).
+pub const MODE_C2C: u8 = 1;
+/// soft saturation (per-pulse loop, scalar), with or without c2c noise.
+pub const MODE_SLOW: u8 = 2;
+
 /// Hybrid update of one chunk. `CELL_STEPS`: per-cell up/down step sizes (else `up0/down0`);
-/// `SLOW`: c2c noise or soft saturation enabled.
+/// `MODE`: [`MODE_FAST`], [`MODE_C2C`] or [`MODE_SLOW`].
 #[inline(always)]
 pub fn update_hybrid_chunk<
     const STOCH: bool,
     const LEAK: u8,
     const CELL_STEPS: bool,
-    const SLOW: bool,
+    const MODE: u8,
 >(
     mut c: HybridChunk<'_>,
     p: &UpdateIn<'_>,
@@ -499,7 +523,7 @@ pub fn update_hybrid_chunk<
     while lo < len {
         let hi = (lo + SUB).min(len);
         let b = base + lo;
-        let (pulses, trunc, max_n, xmax) = if SLOW {
+        let (pulses, trunc, max_n, xmax) = if MODE == MODE_SLOW {
             let (a, b2, c2, d, clipped) =
                 pass1_slow::<STOCH, LEAK, CELL_STEPS>(b, &mut c.lsb[lo..hi], p);
             t.clipped += clipped;
@@ -521,15 +545,17 @@ pub fn update_hybrid_chunk<
             {
                 if avx2 {
                     // SAFETY: AVX2 availability was checked at run time.
-                    unsafe { pass1_avx2::<STOCH, LEAK, CELL_STEPS>(b, lsb, dw, up, down, decay, p) }
+                    unsafe {
+                        pass1_avx2::<STOCH, LEAK, CELL_STEPS, MODE>(b, lsb, dw, up, down, decay, p)
+                    }
                 } else {
-                    pass1::<STOCH, LEAK, CELL_STEPS>(b, lsb, dw, up, down, decay, p)
+                    pass1::<STOCH, LEAK, CELL_STEPS, MODE>(b, lsb, dw, up, down, decay, p)
                 }
             }
             #[cfg(not(target_arch = "x86_64"))]
             {
                 let _ = avx2;
-                pass1::<STOCH, LEAK, CELL_STEPS>(b, lsb, dw, up, down, decay, p)
+                pass1::<STOCH, LEAK, CELL_STEPS, MODE>(b, lsb, dw, up, down, decay, p)
             }
         };
         t.pulses += pulses;
@@ -550,15 +576,15 @@ pub fn update_hybrid_dispatch(
     stoch: bool,
     leak: u8,
     cell_steps: bool,
-    slow: bool,
+    mode: u8,
 ) -> Tally {
     macro_rules! go {
-        ($s:literal, $l:expr, $c:literal, $w:literal) => {
-            update_hybrid_chunk::<$s, { $l }, $c, $w>(c, p)
+        ($s:literal, $l:expr, $c:literal, $w:expr) => {
+            update_hybrid_chunk::<$s, { $l }, $c, { $w }>(c, p)
         };
     }
     macro_rules! by_leak {
-        ($s:literal, $c:literal, $w:literal) => {
+        ($s:literal, $c:literal, $w:expr) => {
             match leak {
                 LEAK_UNIFORM => go!($s, LEAK_UNIFORM, $c, $w),
                 LEAK_CELL => go!($s, LEAK_CELL, $c, $w),
@@ -566,15 +592,20 @@ pub fn update_hybrid_dispatch(
             }
         };
     }
-    match (stoch, cell_steps, slow) {
-        (true, false, false) => by_leak!(true, false, false),
-        (true, true, false) => by_leak!(true, true, false),
-        (true, false, true) => by_leak!(true, false, true),
-        (true, true, true) => by_leak!(true, true, true),
-        (false, false, false) => by_leak!(false, false, false),
-        (false, true, false) => by_leak!(false, true, false),
-        (false, false, true) => by_leak!(false, false, true),
-        (false, true, true) => by_leak!(false, true, true),
+    macro_rules! by_mode {
+        ($s:literal, $c:literal) => {
+            match mode {
+                MODE_C2C => by_leak!($s, $c, MODE_C2C),
+                MODE_SLOW => by_leak!($s, $c, MODE_SLOW),
+                _ => by_leak!($s, $c, MODE_FAST),
+            }
+        };
+    }
+    match (stoch, cell_steps) {
+        (true, false) => by_mode!(true, false),
+        (true, true) => by_mode!(true, true),
+        (false, false) => by_mode!(false, false),
+        (false, true) => by_mode!(false, true),
     }
 }
 
@@ -696,7 +727,7 @@ mod tests {
             inv_dl: 16.0,
             nmax: 5,
             l_max: 16.0,
-            c2c: 0.0,
+            c2c: 0.1,
             soft: 0.0,
             ovf_on: true,
             ovf_thr: 8.0,
@@ -740,10 +771,11 @@ mod tests {
             .collect();
         let base = 1 << 14;
         let (mut a, mut b) = (lsb0.clone(), lsb0.clone());
-        let ra = pass1::<true, LEAK_CELL, true>(base, &mut a, &dw, &up, &down, &decay, &p);
+        let ra =
+            pass1::<true, LEAK_CELL, true, MODE_C2C>(base, &mut a, &dw, &up, &down, &decay, &p);
         // SAFETY: AVX2 checked above.
         let rb = unsafe {
-            pass1_avx2::<true, LEAK_CELL, true>(base, &mut b, &dw, &up, &down, &decay, &p)
+            pass1_avx2::<true, LEAK_CELL, true, MODE_C2C>(base, &mut b, &dw, &up, &down, &decay, &p)
         };
         assert_eq!(ra, rb);
         assert_eq!(
@@ -751,10 +783,14 @@ mod tests {
             b.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
         );
         let (mut a, mut b) = (lsb0.clone(), lsb0);
-        let ra = pass1::<false, LEAK_UNIFORM, false>(base, &mut a, &dw, &up, &down, &decay, &p);
+        let ra = pass1::<false, LEAK_UNIFORM, false, MODE_FAST>(
+            base, &mut a, &dw, &up, &down, &decay, &p,
+        );
         // SAFETY: AVX2 checked above.
         let rb = unsafe {
-            pass1_avx2::<false, LEAK_UNIFORM, false>(base, &mut b, &dw, &up, &down, &decay, &p)
+            pass1_avx2::<false, LEAK_UNIFORM, false, MODE_FAST>(
+                base, &mut b, &dw, &up, &down, &decay, &p,
+            )
         };
         assert_eq!(ra, rb);
         assert_eq!(a, b);
