@@ -286,9 +286,25 @@ def _child_peak_memory(args: dict[str, Any]) -> dict[str, Any]:
         steps = 100 if steps is None else int(steps)
         s = Stepper("lenet", preset)
         s.run(steps)
+    peak, source = _peak_rss_bytes()
+    return {"preset": preset, "steps": steps, "how": how, "peak_rss_mib": peak / 2**20, "source": source}
+
+
+def _peak_rss_bytes() -> tuple[int, str]:
+    """Peak resident set of this process: VmHWM (Linux), else ru_maxrss.
+
+    Not ru_maxrss on Linux: it keeps the high-water mark of the forked parent's address space
+    across exec, so a child of a big process would report the parent's size.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024, "VmHWM"
+    except OSError:
+        pass
     ru = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    scale = 1 if sys.platform == "darwin" else 1024
-    return {"preset": preset, "steps": steps, "how": how, "peak_rss_mib": ru * scale / 2**20}
+    return ru * (1 if sys.platform == "darwin" else 1024), "ru_maxrss"
 
 
 def peak_memory(
