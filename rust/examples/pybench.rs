@@ -18,6 +18,20 @@ fn main() {
         step_c2c_rel: 0.05,
         ..Default::default()
     };
+    // optional overrides for experiments: PYBENCH_THR (carry threshold), PYBENCH_C2C
+    let mut d = d;
+    if let Some(v) = std::env::var("PYBENCH_THR")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        d.carry_threshold = v;
+    }
+    if let Some(v) = std::env::var("PYBENCH_C2C")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        d.step_c2c_rel = v;
+    }
     let mut a = SynapseArray::new(n / 1000, 1000, d, 0, 1.0).expect("array");
     let k = Key::new(0, Stream::C2c, 99);
     let w0: Vec<f32> = (0..n as u64)

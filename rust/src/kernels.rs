@@ -53,6 +53,17 @@ pub fn ffloor(r: f32) -> i32 {
     t - ((r < t as f32) as i32)
 }
 
+/// [`ffloor`] for |r| <= R_MAX + 1 (finite): a plain truncating conversion, which vectorizes
+/// (`as i32` saturates and maps NaN to 0, which compiles to one scalar conversion per lane).
+#[inline(always)]
+fn ffloor_small(r: f32) -> i32 {
+    // not an assert: must stay branch-free; callers clamp r to [-R_MAX, R_MAX] (+ 0.5)
+    let r = if r.abs() <= 4_194_304.0 { r } else { 0.0 };
+    // SAFETY: |r| <= 2^22 and finite (NaN fails the comparison), so it fits in i32.
+    let t = unsafe { r.to_int_unchecked::<i32>() };
+    t - ((r < t as f32) as i32)
+}
+
 /// Pulse count of a request of `r` steps: stochastic (floor + Bernoulli(frac), unbiased up
 /// to the 2^-24 resolution of the uniform) or nearest (round half up).
 #[inline(always)]
@@ -63,16 +74,16 @@ pub fn pulse_count<const STOCH: bool>(r: f32, key: Key, g: u64) -> i32 {
 /// [`pulse_count`] with the cell index split as in [`Key::word32_split`].
 #[inline(always)]
 pub fn pulse_count_split<const STOCH: bool>(r: f32, key: Key, lo: u32, hi_mix: u32) -> i32 {
-    // select-based clamp (vectorizes; r is finite)
-    let r = if r > R_MAX { R_MAX } else { r };
-    let r = if r < -R_MAX { -R_MAX } else { r };
+    // select-based clamp (vectorizes); a NaN would become R_MAX, so r is finite afterwards
+    let r = if r < R_MAX { r } else { R_MAX };
+    let r = if r > -R_MAX { r } else { -R_MAX };
     if STOCH {
-        let f = ffloor(r);
+        let f = ffloor_small(r);
         let frac = r - f as f32;
         let u = (key.word32_split(lo, hi_mix) >> 8) as f32 * (1.0 / 16_777_216.0);
         f + ((u < frac) as i32)
     } else {
-        ffloor(r + 0.5)
+        ffloor_small(r + 0.5)
     }
 }
 
@@ -149,7 +160,7 @@ impl CarryCfg {
         }
         let mut read = *x as f64;
         if self.read_noise > 0.0 {
-            read += self.read_noise * self.key_read.normal(g);
+            read += self.read_noise * self.key_read.normal32(g) as f64;
         }
         if self.adc_q > 0.0 {
             let l = self.l_max as f64;
@@ -182,7 +193,7 @@ impl CarryCfg {
                 t.worn += 1;
             }
             *err = if self.prog_sigma_w > 0.0 {
-                (off as f64 + self.prog_sigma_w * self.key_prog.normal(g)) as f32
+                (off as f64 + self.prog_sigma_w * self.key_prog.normal32(g) as f64) as f32
             } else {
                 off
             };
@@ -328,8 +339,10 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool, const MODE: 
             // the sum of `na` pulses with iid relative noise c2c is, in distribution,
             // na + c2c * sqrt(na) * xi pulses (never negative)
             let ncf = na as f32;
-            let xi = key_c.normal32_split(key_c2, lo0.wrapping_add(j as u32), him_c, him_c2);
-            let amt = ncf + c2c * ncf.sqrt() * xi;
+            // sqrt(na) * xi with one square root
+            let sxi =
+                key_c.normal32_scaled_split(key_c2, lo0.wrapping_add(j as u32), him_c, him_c2, ncf);
+            let amt = ncf + c2c * sxi;
             let amt = if amt > 0.0 { amt } else { 0.0 };
             let amt = if nc > 0 { amt } else { -amt };
             x + amt * s
@@ -447,7 +460,45 @@ fn pass1_slow<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
     (pulses, trunc, max_n, xmax >= p.limit, clipped)
 }
 
-/// Pass 2: clip at +-L_max (counting the lost pulses) and apply the overflow carry.
+/// Bit `k` of the result: `|x[k]| >= limit`, for up to 64 values (vectorizable compare and
+/// shift-or; no branch per cell).
+#[inline(always)]
+pub fn flag_mask(x: &[f32], limit: f32) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if x.len() == 64 && has_avx2() {
+            // SAFETY: AVX2 availability was checked at run time; x has 64 elements.
+            return unsafe { flag_mask64_avx2(x, limit) };
+        }
+    }
+    let mut m = 0u64;
+    for (k, v) in x.iter().enumerate().take(64) {
+        m |= ((v.abs() >= limit) as u64) << k;
+    }
+    m
+}
+
+/// [`flag_mask`] of exactly 64 values with AVX2 compares and sign-bit masks.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn flag_mask64_avx2(x: &[f32], limit: f32) -> u64 {
+    use std::arch::x86_64::*;
+    debug_assert_eq!(x.len(), 64);
+    let lim = _mm256_set1_ps(limit);
+    let abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFF_FFFF));
+    let mut m = 0u64;
+    for k in 0..8 {
+        // SAFETY: k * 8 + 8 <= 64 = x.len()
+        let v = unsafe { _mm256_loadu_ps(x.as_ptr().add(k * 8)) };
+        let ge = _mm256_cmp_ps::<_CMP_GE_OQ>(_mm256_and_ps(v, abs), lim);
+        m |= (_mm256_movemask_ps(ge) as u32 as u64) << (k * 8);
+    }
+    m
+}
+
+/// Pass 2: clip at +-L_max (counting the lost pulses) and apply the overflow carry, for the
+/// cells with |lsb| >= `limit` (found 64 at a time through a bit mask, so the common cells
+/// cost no branch).
 #[cold]
 #[inline(never)]
 fn pass2(
@@ -458,42 +509,59 @@ fn pass2(
     cell_steps: bool,
     t: &mut Tally,
 ) {
+    let mut g0 = lo;
+    while g0 < hi {
+        let g1 = (g0 + 64).min(hi);
+        let mut mask = flag_mask(&c.lsb[g0..g1], p.limit);
+        while mask != 0 {
+            let j = g0 + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            pass2_cell(c, j, p, cell_steps, t);
+        }
+        g0 = g1;
+    }
+}
+
+/// Pass 2 of one cell with |lsb| >= `limit`.
+#[inline(always)]
+fn pass2_cell(
+    c: &mut HybridChunk<'_>,
+    j: usize,
+    p: &UpdateIn<'_>,
+    cell_steps: bool,
+    t: &mut Tally,
+) {
     let l_max = p.l_max;
     let base = c.base;
-    for j in lo..hi {
-        let mut x = c.lsb[j];
-        let ax = x.abs();
-        if ax < p.limit {
-            continue;
+    let mut x = c.lsb[j];
+    let ax = x.abs();
+    if ax > l_max {
+        // |lsb| <= L_max before the update, so the pulses went toward this rail
+        let gi = base + j;
+        let s = match (cell_steps, x > 0.0) {
+            (true, true) => p.up[gi],
+            (true, false) => p.down[gi],
+            (false, true) => p.up0,
+            (false, false) => p.down0,
+        };
+        if s > 0.0 {
+            let cap = p.nmax as u64;
+            t.clipped += (round_half_away(((ax - l_max) / s) as f64) as u64).min(cap);
         }
-        if ax > l_max {
-            // |lsb| <= L_max before the update, so the pulses went toward this rail
-            let gi = base + j;
-            let s = match (cell_steps, x > 0.0) {
-                (true, true) => p.up[gi],
-                (true, false) => p.down[gi],
-                (false, true) => p.up0,
-                (false, false) => p.down0,
-            };
-            if s > 0.0 {
-                let cap = p.nmax as u64;
-                t.clipped += (round_half_away(((ax - l_max) / s) as f64) as u64).min(cap);
-            }
-            x = l_max.copysign(x);
-        }
-        if p.ovf_on && x.abs() >= p.ovf_thr {
-            p.carry.apply(
-                (base + j) as u64,
-                &mut x,
-                &mut c.msb[j],
-                &mut c.err[j],
-                p.off[base + j],
-                &mut c.writes[j],
-                t,
-            );
-        }
-        c.lsb[j] = x;
+        x = l_max.copysign(x);
     }
+    if p.ovf_on && x.abs() >= p.ovf_thr {
+        p.carry.apply(
+            (base + j) as u64,
+            &mut x,
+            &mut c.msb[j],
+            &mut c.err[j],
+            p.off[base + j],
+            &mut c.writes[j],
+            t,
+        );
+    }
+    c.lsb[j] = x;
 }
 
 /// Kernel mode: no c2c noise, no soft saturation (vectorized).

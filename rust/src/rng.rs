@@ -152,6 +152,16 @@ impl Key {
         box_muller32(self.word32_split(lo, hi), alt.word32_split(lo, hi_alt))
     }
 
+    /// `sqrt(scale) * normal32_split(..)` with one square root.
+    #[inline(always)]
+    pub fn normal32_scaled_split(self, alt: Key, lo: u32, hi: u32, hi_alt: u32, scale: f32) -> f32 {
+        box_muller32_scaled(
+            self.word32_split(lo, hi),
+            alt.word32_split(lo, hi_alt),
+            scale,
+        )
+    }
+
     /// [`Key::normal32_split`] of cell `cell`.
     #[inline]
     pub fn normal32(self, cell: u64) -> f32 {
@@ -226,9 +236,16 @@ pub fn cos_quadrant(theta: f32) -> f32 {
 /// rounding: mean 0, std 1, normal tails to 5.8 sigma.
 #[inline(always)]
 pub fn box_muller32(a: u32, b: u32) -> f32 {
+    box_muller32_scaled(a, b, 1.0)
+}
+
+/// `sqrt(scale) * box_muller32(a, b)` for `scale >= 0` with one square root (the c2c kernel
+/// needs sqrt(n) * xi).
+#[inline(always)]
+pub fn box_muller32_scaled(a: u32, b: u32, scale: f32) -> f32 {
     let u1 = ((a >> 8) + 1) as f32 * (1.0 / 16_777_216.0);
     let v = ((b >> 7) & 0x00FF_FFFF) as f32 * (1.0 / 16_777_216.0);
-    let r = (-2.0 * ln_f32(u1)).sqrt();
+    let r = (-2.0 * scale * ln_f32(u1)).sqrt();
     let c = r * cos_quadrant(std::f32::consts::FRAC_PI_2 * v);
     f32::from_bits(c.to_bits() ^ (b & 0x8000_0000))
 }
