@@ -283,6 +283,7 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool, const MODE: 
     down: &[f32],
     decay: &[f32],
     p: &UpdateIn<'_>,
+    ns: &mut [i32],
 ) -> (u64, u64, u32, bool) {
     let n = lsb.len();
     let dw = &dw[..n];
@@ -309,6 +310,71 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool, const MODE: 
     let him_c = key_c.hi_mix((base as u64 >> 32) as u32);
     let him_c2 = key_c2.hi_mix((base as u64 >> 32) as u32);
     let c2c = p.c2c;
+    if MODE == MODE_C2C {
+        // Loop A: leak and pulse counts (counts kept in `ns`); loop B, only if some cell got
+        // pulses: the noisy steps. Per cell the same operations as one fused loop.
+        let ns = &mut ns[..n];
+        for j in 0..n {
+            let mut x = lsb[j];
+            if LEAK == LEAK_UNIFORM {
+                x *= p.decay0;
+            } else if LEAK == LEAK_CELL {
+                x *= decay[j];
+            }
+            let nr = pulse_count_split::<STOCH>(
+                dw[j] * p.inv_dl,
+                p.key_r,
+                lo0.wrapping_add(j as u32),
+                him,
+            );
+            let nc = if nr > nmax { nmax } else { nr };
+            let nc = if nc < -nmax { -nmax } else { nc };
+            let na = nc.unsigned_abs();
+            trunc += nr.unsigned_abs() - na;
+            pulses += na;
+            max_n = if na > max_n { na } else { max_n };
+            lsb[j] = x;
+            ns[j] = nc;
+        }
+        if pulses == 0 {
+            for x in lsb.iter() {
+                flag |= (x.abs() >= limit) as u32;
+            }
+        } else {
+            for j in 0..n {
+                let nc = ns[j];
+                let s = if CELL_STEPS {
+                    if nc > 0 {
+                        up[j]
+                    } else {
+                        down[j]
+                    }
+                } else if nc > 0 {
+                    p.up0
+                } else {
+                    p.down0
+                };
+                // the sum of `na` pulses with iid relative noise c2c is, in distribution,
+                // na + c2c * sqrt(na) * xi pulses (never negative); sqrt(na) * xi with one
+                // square root
+                let ncf = nc.unsigned_abs() as f32;
+                let sxi = key_c.normal32_scaled_split(
+                    key_c2,
+                    lo0.wrapping_add(j as u32),
+                    him_c,
+                    him_c2,
+                    ncf,
+                );
+                let amt = ncf + c2c * sxi;
+                let amt = if amt > 0.0 { amt } else { 0.0 };
+                let amt = if nc > 0 { amt } else { -amt };
+                let xn = lsb[j] + amt * s;
+                lsb[j] = xn;
+                flag |= (xn.abs() >= limit) as u32;
+            }
+        }
+        return (pulses as u64, trunc as u64, max_n, flag != 0);
+    }
     for j in 0..n {
         let mut x = lsb[j];
         if LEAK == LEAK_UNIFORM {
@@ -335,20 +401,7 @@ fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool, const MODE: 
         } else {
             p.down0
         };
-        let xn = if MODE == MODE_C2C {
-            // the sum of `na` pulses with iid relative noise c2c is, in distribution,
-            // na + c2c * sqrt(na) * xi pulses (never negative)
-            let ncf = na as f32;
-            // sqrt(na) * xi with one square root
-            let sxi =
-                key_c.normal32_scaled_split(key_c2, lo0.wrapping_add(j as u32), him_c, him_c2, ncf);
-            let amt = ncf + c2c * sxi;
-            let amt = if amt > 0.0 { amt } else { 0.0 };
-            let amt = if nc > 0 { amt } else { -amt };
-            x + amt * s
-        } else {
-            x + nc as f32 * s
-        };
+        let xn = x + nc as f32 * s;
         lsb[j] = xn;
         // integer OR reduction (vectorizes, unlike an f32 max)
         flag |= (xn.abs() >= limit) as u32;
@@ -368,8 +421,9 @@ fn pass1_avx2<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool, const M
     down: &[f32],
     decay: &[f32],
     p: &UpdateIn<'_>,
+    ns: &mut [i32],
 ) -> (u64, u64, u32, bool) {
-    pass1::<STOCH, LEAK, CELL_STEPS, MODE>(base, lsb, dw, up, down, decay, p)
+    pass1::<STOCH, LEAK, CELL_STEPS, MODE>(base, lsb, dw, up, down, decay, p, ns)
 }
 
 /// Whether the CPU has AVX2 (checked once).
@@ -587,6 +641,8 @@ pub fn update_hybrid_chunk<
     let base = c.base;
     let len = c.lsb.len();
     let avx2 = has_avx2();
+    // pulse counts of a sub-block between the two loops of the c2c variant
+    let mut ns_buf = [0i32; SUB];
     let mut lo = 0;
     while lo < len {
         let hi = (lo + SUB).min(len);
@@ -614,16 +670,34 @@ pub fn update_hybrid_chunk<
                 if avx2 {
                     // SAFETY: AVX2 availability was checked at run time.
                     unsafe {
-                        pass1_avx2::<STOCH, LEAK, CELL_STEPS, MODE>(b, lsb, dw, up, down, decay, p)
+                        pass1_avx2::<STOCH, LEAK, CELL_STEPS, MODE>(
+                            b,
+                            lsb,
+                            dw,
+                            up,
+                            down,
+                            decay,
+                            p,
+                            &mut ns_buf,
+                        )
                     }
                 } else {
-                    pass1::<STOCH, LEAK, CELL_STEPS, MODE>(b, lsb, dw, up, down, decay, p)
+                    pass1::<STOCH, LEAK, CELL_STEPS, MODE>(
+                        b,
+                        lsb,
+                        dw,
+                        up,
+                        down,
+                        decay,
+                        p,
+                        &mut ns_buf,
+                    )
                 }
             }
             #[cfg(not(target_arch = "x86_64"))]
             {
                 let _ = avx2;
-                pass1::<STOCH, LEAK, CELL_STEPS, MODE>(b, lsb, dw, up, down, decay, p)
+                pass1::<STOCH, LEAK, CELL_STEPS, MODE>(b, lsb, dw, up, down, decay, p, &mut ns_buf)
             }
         };
         t.pulses += pulses;
@@ -839,11 +913,28 @@ mod tests {
             .collect();
         let base = 1 << 14;
         let (mut a, mut b) = (lsb0.clone(), lsb0.clone());
-        let ra =
-            pass1::<true, LEAK_CELL, true, MODE_C2C>(base, &mut a, &dw, &up, &down, &decay, &p);
+        let ra = pass1::<true, LEAK_CELL, true, MODE_C2C>(
+            base,
+            &mut a,
+            &dw,
+            &up,
+            &down,
+            &decay,
+            &p,
+            &mut [0; SUB],
+        );
         // SAFETY: AVX2 checked above.
         let rb = unsafe {
-            pass1_avx2::<true, LEAK_CELL, true, MODE_C2C>(base, &mut b, &dw, &up, &down, &decay, &p)
+            pass1_avx2::<true, LEAK_CELL, true, MODE_C2C>(
+                base,
+                &mut b,
+                &dw,
+                &up,
+                &down,
+                &decay,
+                &p,
+                &mut [0; SUB],
+            )
         };
         assert_eq!(ra, rb);
         assert_eq!(
@@ -852,12 +943,26 @@ mod tests {
         );
         let (mut a, mut b) = (lsb0.clone(), lsb0);
         let ra = pass1::<false, LEAK_UNIFORM, false, MODE_FAST>(
-            base, &mut a, &dw, &up, &down, &decay, &p,
+            base,
+            &mut a,
+            &dw,
+            &up,
+            &down,
+            &decay,
+            &p,
+            &mut [0; SUB],
         );
         // SAFETY: AVX2 checked above.
         let rb = unsafe {
             pass1_avx2::<false, LEAK_UNIFORM, false, MODE_FAST>(
-                base, &mut b, &dw, &up, &down, &decay, &p,
+                base,
+                &mut b,
+                &dw,
+                &up,
+                &down,
+                &decay,
+                &p,
+                &mut [0; SUB],
             )
         };
         assert_eq!(ra, rb);

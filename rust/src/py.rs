@@ -367,9 +367,18 @@ impl PySynapseArray {
         retention_s: f64,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let (r, c) = (self.inner.rows(), self.inner.cols());
+        // Filled in place in a numpy-allocated array: numpy's allocator asks for transparent
+        // huge pages for large arrays, so a fresh 10^7-cell readout does not spend most of its
+        // time in page faults (a Rust Vec handed over would be fresh 4 KiB pages every call).
+        // SAFETY: the array is new (no other reference) and `weights_into` writes every
+        // element before Python can see it; on error it is dropped unseen.
+        let out = unsafe { PyArray2::<f32>::new(py, [r, c], false) };
+        // SAFETY: new C-contiguous array, not shared with anything while the GIL is released.
+        let slice = unsafe { out.as_slice_mut() }
+            .map_err(|e| PyValueError::new_err(format!("internal layout error: {e}")))?;
         let inner = &mut self.inner;
-        let v = py.detach(|| inner.weights(inference, retention_s))?;
-        out_2d(py, r, c, v)
+        py.detach(|| inner.weights_into(inference, retention_s, slice))?;
+        Ok(out)
     }
 
     /// Event counters (pulses, clipped_pulses, truncated_pulses, msb_writes, lost_carries,
