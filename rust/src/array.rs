@@ -280,6 +280,79 @@ fn readout_body_avx2(
     readout_body(o, m, e, l, dc, f, lo, d_m, d_l)
 }
 
+/// [`readout_body`] with non-temporal (streaming) stores of the output: computed 64 values
+/// at a time into an L1-resident buffer, then streamed to `o` (no read-for-ownership of the
+/// output lines). For outputs much larger than the caches.
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2")]
+fn readout_body_stream_avx2(
+    o: &mut [f32],
+    m: &[u16],
+    e: &[f32],
+    l: &[f32],
+    dc: &[f32],
+    f: f32,
+    lo: f64,
+    d_m: f64,
+    d_l: f64,
+) {
+    use std::arch::x86_64::{_mm256_loadu_ps, _mm256_stream_ps, _mm_sfence};
+    const B: usize = 64;
+    let n = o.len();
+    // scalar-stored head up to a 32-byte boundary
+    let head = (o.as_ptr().align_offset(32)).min(n);
+    let dch = |a: usize, b: usize| if dc.is_empty() { dc } else { &dc[a..b] };
+    readout_body(
+        &mut o[..head],
+        &m[..head],
+        &e[..head],
+        &l[..head],
+        dch(0, head),
+        f,
+        lo,
+        d_m,
+        d_l,
+    );
+    let mut buf = [0.0f32; B];
+    let mut i = head;
+    while i + B <= n {
+        readout_body(
+            &mut buf,
+            &m[i..i + B],
+            &e[i..i + B],
+            &l[i..i + B],
+            dch(i, i + B),
+            f,
+            lo,
+            d_m,
+            d_l,
+        );
+        for k in 0..B / 8 {
+            // SAFETY: o[i..i + B] is in bounds and o[i] is 32-byte aligned (i - head is a
+            // multiple of B); buf has B elements.
+            unsafe {
+                let v = _mm256_loadu_ps(buf.as_ptr().add(k * 8));
+                _mm256_stream_ps(o.as_mut_ptr().add(i + k * 8), v);
+            }
+        }
+        i += B;
+    }
+    // make the streamed stores visible before the output is handed on
+    _mm_sfence();
+    readout_body(
+        &mut o[i..],
+        &m[i..n],
+        &e[i..n],
+        &l[i..n],
+        dch(i, n),
+        f,
+        lo,
+        d_m,
+        d_l,
+    );
+}
+
 #[allow(clippy::too_many_arguments)]
 fn readout_train(
     o: &mut [f32],
@@ -291,9 +364,14 @@ fn readout_train(
     lo: f64,
     d_m: f64,
     d_l: f64,
+    stream: bool,
 ) {
     #[cfg(target_arch = "x86_64")]
     {
+        if stream && crate::kernels::has_avx2() {
+            // SAFETY: AVX2 availability was checked at run time.
+            return unsafe { readout_body_stream_avx2(o, m, e, l, dc, f, lo, d_m, d_l) };
+        }
         if crate::kernels::has_avx2() {
             // SAFETY: AVX2 availability was checked at run time.
             return unsafe { readout_body_avx2(o, m, e, l, dc, f, lo, d_m, d_l) };
@@ -301,6 +379,9 @@ fn readout_train(
     }
     readout_body(o, m, e, l, dc, f, lo, d_m, d_l)
 }
+
+/// Readouts of at least this many cells (16 MiB of output) use streaming stores.
+const STREAM_MIN_CELLS: usize = 1 << 22;
 
 /// A layer's synapses.
 #[derive(Clone, Debug)]
@@ -982,6 +1063,8 @@ impl SynapseArray {
                     0.0
                 };
                 let key = Key::new(self.seed, Stream::MsbRead, self.steps.readout);
+                // streaming stores when the output is far larger than the caches
+                let stream = out.len() >= STREAM_MIN_CELLS;
                 install(|| {
                     out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, o)| {
                         let base = ci * CHUNK;
@@ -1007,7 +1090,7 @@ impl SynapseArray {
                                 &[][..]
                             };
                             let f = if leak == LEAK_UNIFORM { decay0 } else { 1.0 };
-                            readout_train(o, m, e, l, dc, f, geo.lo, geo.d_m, geo.d_l);
+                            readout_train(o, m, e, l, dc, f, geo.lo, geo.d_m, geo.d_l, stream);
                         }
                     })
                 });
@@ -1432,6 +1515,14 @@ mod tests {
             // SAFETY: AVX2 checked above.
             unsafe { readout_body_avx2(&mut b, &m, &e, &l, d, 0.97, -0.3, 0.2, 0.0125) };
             assert_eq!(a, b);
+            // streaming variant, at every alignment of the output
+            for off in 0..8 {
+                let mut c = vec![0.0f32; n + 8];
+                let cs = &mut c[off..off + n];
+                // SAFETY: AVX2 checked above.
+                unsafe { readout_body_stream_avx2(cs, &m, &e, &l, d, 0.97, -0.3, 0.2, 0.0125) };
+                assert_eq!(&a[..], &cs[..]);
+            }
         }
     }
 
