@@ -38,6 +38,7 @@ _VALUE_OPTIONS = {
     "threads": "threads",
     "stop_after_epochs": "stop_after_epochs",
     "bias": "bias",
+    "augment": "augment",
 }
 
 # Errors that are the user's (bad input, missing data, diverged training): one line, exit 1.
@@ -181,11 +182,13 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     help="Synapse preset (femsyn.presets()).  [default: femfet-6b]",
 )
 @click.option("--dataset", type=str, default=None, help="mnist | fashion-mnist | cifar10.  [default: mnist]")
-@click.option("--epochs", type=int, default=None, help="Training epochs.  [default: 8]")
+@click.option("--epochs", type=int, default=None, help="Training epochs.  [default: 8 (lenet/mlp), 10 (vgg)]")
 @click.option("--batch-size", type=int, default=None, help="Mini-batch size.  [default: 64]")
-@click.option("--lr", type=float, default=None, help="Base learning rate.  [default: 0.02]")
+@click.option("--lr", type=float, default=None, help="Base learning rate.  [default: 0.02 (lenet/mlp), 0.02 (vgg)]")
 @click.option("--lr-schedule", type=str, default=None, help="cosine | step | constant.  [default: cosine]")
-@click.option("--warmup-epochs", type=float, default=None, help="Linear lr warmup (epochs).  [default: 0]")
+@click.option(
+    "--warmup-epochs", type=float, default=None, help="Linear lr warmup (epochs).  [default: 0 (lenet/mlp), 0.25 (vgg)]"
+)
 @click.option("--momentum", type=float, default=None, help="SGD momentum.  [default: 0.9]")
 @click.option("--weight-decay", type=float, default=None, help="L2 weight decay.  [default: 5e-4]")
 @click.option(
@@ -243,6 +246,11 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
     "--bias/--no-bias",
     default=None,
     help="Float biases in the digital periphery; they do not decay with the MSBs.  [default: --no-bias]",
+)
+@click.option(
+    "--augment/--no-augment",
+    default=None,
+    help="Random crop (4-px zero padding) + horizontal flip of training images.  [default: on for cifar10]",
 )
 @click.option("--resume", is_flag=True, default=False, help="Continue the run in --out from its checkpoint.")
 @click.option(
