@@ -13,6 +13,9 @@
 //! 32-bit halves of one word (tails reach about 6.6 sigma). The hot stochastic-rounding loop
 //! uses [`Key::word32`], two keyed rounds of the 32-bit MurmurHash3 finalizer, because 32-bit
 //! multiplies vectorize.
+//! Per-pulse (c2c) and carry noise use [`Key::normal32`]: Box-Muller on two such 32-bit words
+//! with polynomial ln/cos ([`box_muller32`]), so the kernel loops vectorize (AVX2) and give the
+//! same bits scalar or vectorized.
 
 /// Odd constant of SplitMix64 (golden ratio).
 pub const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
