@@ -490,9 +490,16 @@ def environment() -> dict[str, Any]:
                     break
     except OSError:
         pass
+    llc = None
+    try:  # last-level cache: a kernel whose arrays fit in it can beat the DRAM bandwidth
+        with open("/sys/devices/system/cpu/cpu0/cache/index3/size") as f:
+            llc = f.read().strip()
+    except OSError:
+        pass
     return {
         "femsyn": version,
         "python": sys.version.split()[0],
+        "l3_cache": llc,
         "platform": platform.platform(),
         "cpu": cpu,
         "blas": bench_machine.blas_info(),
@@ -553,7 +560,7 @@ def format_report(result: dict[str, Any]) -> str:
     th = env.get("threads", {})
     out.append(
         f"femsyn {env.get('femsyn')}  python {env.get('python')}  numpy {blas.get('numpy')}  "
-        f"cpu: {env.get('cpu')} ({th.get('cpu_count')} cpus)"
+        f"cpu: {env.get('cpu')} ({th.get('cpu_count')} cpus, L3 {env.get('l3_cache') or '?'})"
     )
     out.append(
         f"threads: femsyn {th.get('femsyn_threads')} (FEMSYN_NUM_THREADS="
