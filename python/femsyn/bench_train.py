@@ -35,6 +35,10 @@ QUICK_NETS: tuple[str, ...] = ("lenet", "mlp")
 DEFAULT_PRESETS: tuple[str, ...] = ("float", "ideal-6b", "femfet-6b")
 
 
+#: The dataset each built-in net is trained on (for its per-net TrainConfig defaults).
+NET_DATASET: dict[str, str] = {"lenet": "mnist", "mlp": "mnist", "vgg": "cifar10"}
+
+
 def default_input_shape(net: str) -> tuple[int, ...]:
     """The per-sample input shape a built-in net is defined for (its function's default:
     MNIST for lenet/mlp, CIFAR-10 for vgg), in whatever layout femsyn.nets uses."""
@@ -77,15 +81,19 @@ class Stepper:
         try:
             from femsyn.train import TrainConfig
 
-            cfg = TrainConfig()
+            cfg = TrainConfig(net=net, dataset=NET_DATASET.get(net, "mnist"), progress=False)
             lr, momentum, wd = cfg.lr, cfg.momentum, cfg.weight_decay
+            weight_range = float(getattr(cfg, "weight_range", None) or 1.0)
         except Exception:  # training module unavailable: the contract's defaults
-            lr, momentum, wd = 0.05, 0.9, 1e-4
+            lr, momentum, wd, weight_range = 0.05, 0.9, 1e-4, 1.0
+        lr = 0.05 if lr is None else float(lr)
         self.name = net
         self.preset = preset
         self.batch_size = batch_size
         self.lr = lr
-        self.net = build_net(net, preset, seed=seed, width=width, input_shape=default_input_shape(net))
+        self.net = build_net(
+            net, preset, seed=seed, width=width, weight_range=weight_range, input_shape=default_input_shape(net)
+        )
         shape = tuple(self.net.input_shape)  # the per-sample layout its forward() expects
         self.opt = SGD(self.net.synaptic_layers, momentum=momentum, weight_decay=wd)
         rng = np.random.default_rng(seed)
