@@ -422,7 +422,7 @@ TARGETS: dict[str, str] = {
     "mlp_ratio": "MLP 784-256-128-10 femfet-6b images/s >= 0.9x float",
     "update_rate": "update kernel >= 0.5e9 cells/s at >= 1e6 cells",
     "readout_bandwidth": "readout >= 50% of the measured memory bandwidth at >= 1e6 cells",
-    "linear_cost": "kernel cost linear in cells (log-log exponent over the 2 largest sizes ~ 1)",
+    "linear_cost": "kernel cost linear in cells (log-log exponent between the 2 largest sizes >= 1e6, within 0.15 of 1)",
     "peak_memory": "peak memory of a LeNet training <= 1 GiB",
 }
 
@@ -464,7 +464,9 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     fits = k.get("fits", {})
     ex = [f["loglog_exponent_largest"] for f in fits.values()]
     ex = [x for x in ex if math.isfinite(x)]
-    if ex and max(r["cells"] for r in k.get("results", [])) >= 1_000_000:
+    sizes = sorted({r["cells"] for r in k.get("results", [])})
+    # judged between the two largest sizes, both >= 1e6 cells (smaller arrays sit in the caches)
+    if ex and len(sizes) >= 2 and sizes[-2] >= 1_000_000:
         worst = max(ex, key=lambda x: abs(x - 1.0))
         add("linear_cost", worst, 1.0, abs(worst - 1.0) <= 0.15, "exponent")
     mem = result.get("memory", {})
