@@ -235,3 +235,13 @@ def test_claims_use_reference_presets_when_not_run(runs, tmp_path):
     assert "model: vs 2t1fefet-6b (preset, not run)" in md
     assert "model: vs 3t1c2pcm-6b (preset, not run)" in md
     assert "| 1 | 95.00 % |" in md  # one seed: no spread is shown
+
+
+def test_report_prints_reproducing_command_and_relative_run_dirs(tmp_path):
+    out = tmp_path / "cmp"
+    runs = {"femfet-6b": [make_run(out / "runs" / "femfet-6b" / "seed0", "femfet-6b", 0, 0.97)]}
+    cmd = "femsyn compare --net lenet --designs femfet-6b --out cmp"
+    report.build_report(runs, out, command=cmd)
+    md = (out / "report.md").read_text()
+    assert f"`{cmd}`" in md
+    assert str(Path("runs") / "femfet-6b" / "seed0") in md and str(tmp_path) not in md

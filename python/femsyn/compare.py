@@ -184,6 +184,7 @@ def compare(
     out: str | Path,
     *,
     log: Callable[[str], None] | None = print,
+    command: str | None = None,
     **train_overrides: Any,
 ) -> Path:
     """Train each design x seed into ``out/runs/<design>/seed<k>/`` (reusing finished runs with the
@@ -192,7 +193,8 @@ def compare(
     ``seeds`` is a count (seeds 0..n-1) or an explicit list. ``train_overrides`` are extra
     :class:`femsyn.train.TrainConfig` fields (``epochs``, ``batch_size``, ``lr``, ``width``,
     ``train_limit``, ``val_size``, ``data_dir``, ``retention_s``, ...); ``None`` values keep the
-    TrainConfig default. Returns the path of ``report.html``.
+    TrainConfig default. ``command`` (the reproducing command line) is printed in the report.
+    Returns the path of ``report.html``.
     """
     if not designs:
         raise ValueError("designs must not be empty")
@@ -233,7 +235,7 @@ def compare(
                 rd.mkdir(parents=True, exist_ok=True)
                 tm.train(cfg)
             run_dirs[design].append(rd)
-    report = build_report(run_dirs, out, net=net, dataset=dataset)
+    report = build_report(run_dirs, out, net=net, dataset=dataset, command=command)
     if log:
         log(f"report: {out / 'report.md'} and {report}")
     return report

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from femsyn import __version__
 from femsyn import costs as _costs
 
 __all__ = ["PAPER_ACCURACY", "RunData", "build_report", "load_run"]
@@ -465,6 +466,14 @@ def _render_html(blocks: list[tuple], out_dir: Path, title: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def _display_path(path: Path, base: Path) -> str:
+    """A run directory relative to the report folder when it lies inside it (portable reports)."""
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _as_list(v: str | Path | Sequence[str | Path]) -> list[Path]:
     if isinstance(v, (str, Path)):
         return [Path(v)]
@@ -478,8 +487,11 @@ def build_report(
     net: str | None = None,
     dataset: str | None = None,
     title: str | None = None,
+    command: str | None = None,
 ) -> Path:
     """Write ``report.md``, ``report.html``, ``report.json`` and the PNG plots into ``out_dir``.
+
+    ``command`` is the command line that reproduces the report; it is printed under the title.
 
     ``run_dirs_by_design`` maps a design name (e.g. ``"femfet-6b"``) to its run directories (one
     per seed). Runs without a complete ``summary.json`` are skipped and listed in the report.
@@ -699,6 +711,7 @@ def build_report(
             f"seeds per design: " + ", ".join(f"{d}: {len(s)}" for d, s in seeds.items()) + ". "
             "Reproduces the comparison of Kazemi et al., arXiv 2004.00703 (ISCAS 2020).",
         ),
+        *([("p", f"Reproduce with `{command}` (femsyn {__version__}).")] if command else []),
         ("h2", "Accuracy"),
         (
             "p",
@@ -785,7 +798,7 @@ def build_report(
         (
             "table",
             ["design", "run directories"],
-            [[d, ", ".join(str(r.path) for r in rs) or "(none)"] for d, rs in runs.items()],
+            [[d, ", ".join(_display_path(r.path, out) for r in rs) or "(none)"] for d, rs in runs.items()],
         ),
     ]
     warn_rows = []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+
 import click
 
 NETS = ("lenet", "mlp", "vgg")
@@ -126,6 +129,7 @@ def command(
             seeds,
             out,
             log=lambda m: click.echo(m, err=True),
+            command=" ".join(["femsyn", *map(shlex.quote, sys.argv[1:])]),
             epochs=epochs,
             batch_size=batch_size,
             lr=lr,
