@@ -8,24 +8,29 @@ the training loop, data, cost model and reports are in Python.
 >>> import femsyn
 >>> dev = femsyn.preset("femfet-6b")
 >>> arr = femsyn.SynapseArray(4, 3, dev, seed=0, w_max=0.5)
+
+Training and comparisons live in their modules (``femsyn.train.train``,
+``femsyn.compare.compare``), whose names the package keeps for the modules themselves.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-from ._core import SynapseArray, set_num_threads
+from ._core import SynapseArray, get_num_threads, set_num_threads
+from ._version import __version__
+from .data import load_dataset
 from .devices import DeviceParams, preset, presets
-
-try:
-    __version__ = version("femsyn")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+from .nets import build_net
+from .train import TrainConfig, evaluate_checkpoint
 
 __all__ = [
     "DeviceParams",
     "SynapseArray",
+    "TrainConfig",
     "__version__",
+    "build_net",
+    "evaluate_checkpoint",
+    "get_num_threads",
+    "load_dataset",
     "preset",
     "presets",
     "set_num_threads",

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from femsyn._version import __version__
 from femsyn.checkpoint import atomic_savez, atomic_write_bytes, load_checkpoint, save_checkpoint
 from femsyn.layers import Sequential, softmax_cross_entropy, to_internal
 from femsyn.nets import build_net, net_names
@@ -422,15 +423,6 @@ def _blas_threads(n: int | None) -> Iterator[None]:
         return
     with threadpool_limits(limits=int(n or 1), user_api="blas"):
         yield
-
-
-def _femsyn_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("femsyn")
-    except Exception:  # pragma: no cover - source tree without install
-        return "0+unknown"
 
 
 def _device_dict(device: Any) -> dict[str, Any]:
@@ -864,7 +856,7 @@ def _final_summary(
     curve = [[t, evaluator(inference=True, retention_s=t)] for t in times]
     per_layer = _counters(net)
     return {
-        "femsyn_version": _femsyn_version(),
+        "femsyn_version": __version__,
         "net": net.name,
         "dataset": config.dataset,
         "synapse": config.synapse_label,
