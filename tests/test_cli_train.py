@@ -104,3 +104,19 @@ def test_default_out_dir_under_runs(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     cfg = build_config({"seed": 4}, None)
     assert cfg.out.startswith("runs/lenet-femfet-6b-seed4-")
+
+
+def test_resume_needs_only_out_and_matches_an_uninterrupted_run(tmp_path) -> None:
+    two_epochs = FAST.copy()
+    two_epochs[FAST.index("--epochs") + 1] = "2"
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    assert CliRunner().invoke(main, ["train", *two_epochs, "--out", str(straight)]).exit_code == 0
+    first = CliRunner().invoke(main, ["train", *two_epochs, "--stop-after-epochs", "1", "--out", str(split)])
+    assert first.exit_code == 0, first.output
+    resumed = CliRunner().invoke(main, ["train", "--out", str(split), "--resume", "--no-progress"])
+    assert resumed.exit_code == 0, resumed.output
+    a, b = (json.loads((d / "summary.json").read_text()) for d in (straight, split))
+    assert a["accuracy"] == b["accuracy"] and a["counters"] == b["counters"]
+    # a flag that contradicts the saved run is refused, naming the field
+    clash = CliRunner().invoke(main, ["train", "--out", str(split), "--resume", "--epochs", "5"])
+    assert clash.exit_code != 0 and "epochs" in clash.output

@@ -70,7 +70,7 @@ _MAX_COUNTERS = ("images", "time_s", "max_cell_writes")
 # Fields that may differ between the original run and a resume (they do not change results).
 # A directory holding only these (a run that stopped before its first checkpoint) may be reused.
 _RESTARTABLE = {"config.json", "metrics.jsonl", "metrics.csv"}
-_RESUME_FREE = {
+RESUME_FREE_FIELDS = {
     "resume",
     "progress",
     "stop_after_epochs",
@@ -770,7 +770,7 @@ def _check_resume(config: TrainConfig, state: dict[str, Any]) -> None:
     saved = dict(state["config"])
     saved.setdefault("augment", False)  # checkpoints from before augmentation existed
     now = config.to_dict()
-    diff = [k for k in now if k not in _RESUME_FREE and saved.get(k) != now[k]]
+    diff = [k for k in now if k not in RESUME_FREE_FIELDS and saved.get(k) != now[k]]
     if diff:
         detail = ", ".join(f"{k}: run has {saved.get(k)!r}, now {now[k]!r}" for k in diff)
         raise ValueError(f"cannot resume with a different configuration ({detail})")

@@ -94,10 +94,24 @@ def resolve_device(synapse: str, overrides: dict[str, Any]) -> Any:
     return dataclasses.replace(base, **ov)
 
 
+def saved_run_values(out: str) -> dict[str, Any]:
+    """The configuration a run in ``out`` was started with, as the base of its resume, so
+    ``femsyn train --out DIR --resume`` needs no other flag (given flags must still match)."""
+    from femsyn.train import RESUME_FREE_FIELDS, load_run_config
+
+    try:
+        saved = load_run_config(out)
+    except FileNotFoundError:
+        return {}  # train() says that there is no checkpoint to resume from
+    return {f.name: getattr(saved, f.name) for f in dataclasses.fields(saved) if f.name not in RESUME_FREE_FIELDS}
+
+
 def build_config(params: dict[str, Any], config_file: str | None) -> Any:
     from femsyn.train import TrainConfig
 
     values: dict[str, Any] = {}
+    if params.get("resume") and params.get("out"):
+        values.update(saved_run_values(params["out"]))
     device_overrides = None
     if config_file:
         doc = load_toml(config_file)
