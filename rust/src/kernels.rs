@@ -912,61 +912,26 @@ mod tests {
             .map(|g| k.normal(g + 7) as f32 * 5.0)
             .collect();
         let base = 1 << 14;
-        let (mut a, mut b) = (lsb0.clone(), lsb0.clone());
-        let ra = pass1::<true, LEAK_CELL, true, MODE_C2C>(
-            base,
-            &mut a,
-            &dw,
-            &up,
-            &down,
-            &decay,
-            &p,
-            &mut [0; SUB],
-        );
-        // SAFETY: AVX2 checked above.
-        let rb = unsafe {
-            pass1_avx2::<true, LEAK_CELL, true, MODE_C2C>(
-                base,
-                &mut b,
-                &dw,
-                &up,
-                &down,
-                &decay,
-                &p,
-                &mut [0; SUB],
-            )
-        };
-        assert_eq!(ra, rb);
-        assert_eq!(
-            a.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            b.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
-        );
-        let (mut a, mut b) = (lsb0.clone(), lsb0);
-        let ra = pass1::<false, LEAK_UNIFORM, false, MODE_FAST>(
-            base,
-            &mut a,
-            &dw,
-            &up,
-            &down,
-            &decay,
-            &p,
-            &mut [0; SUB],
-        );
-        // SAFETY: AVX2 checked above.
-        let rb = unsafe {
-            pass1_avx2::<false, LEAK_UNIFORM, false, MODE_FAST>(
-                base,
-                &mut b,
-                &dw,
-                &up,
-                &down,
-                &decay,
-                &p,
-                &mut [0; SUB],
-            )
-        };
-        assert_eq!(ra, rb);
-        assert_eq!(a, b);
+        // Runs pass1 and pass1_avx2 with the given parameters on copies of
+        // lsb0 and asserts equal counters and bit-identical, equal results.
+        macro_rules! check_pass1 {
+            ($($c:tt),+) => {{
+                let (mut a, mut b) = (lsb0.clone(), lsb0.clone());
+                let ra = pass1::<$($c),+>(base, &mut a, &dw, &up, &down, &decay, &p, &mut [0; SUB]);
+                // SAFETY: AVX2 checked above.
+                let rb = unsafe {
+                    pass1_avx2::<$($c),+>(base, &mut b, &dw, &up, &down, &decay, &p, &mut [0; SUB])
+                };
+                assert_eq!(ra, rb);
+                assert_eq!(
+                    a.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    b.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+                );
+                assert_eq!(a, b);
+            }};
+        }
+        check_pass1!(true, LEAK_CELL, true, MODE_C2C);
+        check_pass1!(false, LEAK_UNIFORM, false, MODE_FAST);
         let m0: Vec<u16> = (0..n).map(|i| (i % 64) as u16).collect();
         let (mut ma, mut mb) = (m0.clone(), m0);
         let ta = ideal_body::<true>(base, &mut ma, &dw, 40.0, 64, 63, p.key_r);
