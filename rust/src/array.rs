@@ -1297,6 +1297,19 @@ mod tests {
         })
     }
 
+    /// A new array (unwrapped) and its LSB step d_l as f32.
+    fn new_array(
+        rows: usize,
+        cols: usize,
+        d: DeviceParams,
+        seed: u64,
+        w_max: f64,
+    ) -> (SynapseArray, f32) {
+        let a = SynapseArray::new(rows, cols, d, seed, w_max).unwrap();
+        let dl = a.geometry().d_l as f32;
+        (a, dl)
+    }
+
     fn pattern(n: usize, scale: f32, salt: u64) -> Vec<f32> {
         let k = Key::new(salt, Stream::Round, 99);
         (0..n as u64)
@@ -1336,8 +1349,7 @@ mod tests {
     #[test]
     fn nearest_sub_lsb_gives_no_pulses() {
         let d = hybrid(|d| d.rounding = Rounding::Nearest);
-        let mut a = SynapseArray::new(4, 4, d, 0, 1.0).unwrap();
-        let dl = a.geometry().d_l as f32;
+        let (mut a, dl) = new_array(4, 4, d, 0, 1.0);
         a.update(&[0.49 * dl; 16]).unwrap();
         assert_eq!(a.counters().pulses, 0);
     }
@@ -1352,8 +1364,7 @@ mod tests {
         });
         let run = |threads: usize| {
             crate::parallel::set_num_threads(threads).unwrap();
-            let mut a = SynapseArray::new(100, 700, d.clone(), 3, 1.0).unwrap();
-            let dl = a.geometry().d_l as f32;
+            let (mut a, dl) = new_array(100, 700, d.clone(), 3, 1.0);
             for s in 0..20 {
                 let dw = pattern(a.len(), 3.0 * dl, s);
                 a.step(&dw, 16).unwrap();
@@ -1372,8 +1383,7 @@ mod tests {
             d.msb_read_noise_rel = 0.05;
             d.transfer_every_images = 32;
         });
-        let mut a = SynapseArray::new(30, 40, d, 11, 0.7).unwrap();
-        let dl = a.geometry().d_l as f32;
+        let (mut a, dl) = new_array(30, 40, d, 11, 0.7);
         for s in 0..5 {
             a.step(&pattern(a.len(), 4.0 * dl, s), 16).unwrap();
         }
@@ -1399,8 +1409,7 @@ mod tests {
                 d.signed_mapping = if diff { Mapping::Differential } else { Mapping::Offset };
                 d.transfer_every_images = 8;
             });
-            let mut a = SynapseArray::new(8, 16, d.clone(), seed, 1.0).unwrap();
-            let dl = a.geometry().d_l as f32;
+            let (mut a, dl) = new_array(8, 16, d.clone(), seed, 1.0);
             for s in 0..10 {
                 a.step(&pattern(a.len(), scale * dl, seed + s), 4).unwrap();
             }
@@ -1425,8 +1434,7 @@ mod tests {
                 d.carry_threshold = 0.0;
                 d.transfer_every_images = 0;
             });
-            let mut a = SynapseArray::new(4, 32, d, seed, 1.0).unwrap();
-            let dl = a.geometry().d_l as f32;
+            let (mut a, dl) = new_array(4, 32, d, seed, 1.0);
             a.update(&pattern(a.len(), 6.0 * dl, seed)).unwrap();
             let before = a.lsb();
             a.advance(t).unwrap();
@@ -1452,8 +1460,7 @@ mod tests {
                 d.msb_bits = bits;
                 d
             };
-            let mut a = SynapseArray::new(8, 16, d, seed, 1.0).unwrap();
-            let dl = a.geometry().d_l as f32;
+            let (mut a, dl) = new_array(8, 16, d, seed, 1.0);
             for s in 0..4 {
                 a.update(&pattern(a.len(), scale * dl, seed + s)).unwrap();
             }
@@ -1479,8 +1486,7 @@ mod tests {
                 d.transfer_every_images = 4;
                 d.step_c2c_rel = 0.1;
             });
-            let mut a = SynapseArray::new(6, 10, d, seed, 1.0).unwrap();
-            let dl = a.geometry().d_l as f32;
+            let (mut a, dl) = new_array(6, 10, d, seed, 1.0);
             let mut changes = vec![0u32; a.len()];
             for s in 0..25 {
                 let prev = a.msb.clone();
@@ -1533,8 +1539,7 @@ mod tests {
     #[test]
     fn stochastic_rounding_unbiased() {
         let d = noiseless();
-        let mut a = SynapseArray::new(200, 500, d, 5, 1.0).unwrap();
-        let dl = a.geometry().d_l as f32;
+        let (mut a, dl) = new_array(200, 500, d, 5, 1.0);
         a.update(&vec![0.3 * dl; 100_000]).unwrap();
         let p = a.counters().pulses as f64 / 100_000.0;
         assert!((p - 0.3).abs() < 0.006, "{p}");
@@ -1548,8 +1553,7 @@ mod tests {
             d.msb_bits = 4;
             d.transfer_every_images = 0;
         });
-        let mut a = SynapseArray::new(1, 1, d, 0, 1.0).unwrap();
-        let dl = a.geometry().d_l as f32;
+        let (mut a, dl) = new_array(1, 1, d, 0, 1.0);
         for _ in 0..6 {
             a.update(&[10.0 * dl]).unwrap();
         }
