@@ -429,6 +429,19 @@ def _device_dict(device: Any) -> dict[str, Any]:
     return dataclasses.asdict(device) if dataclasses.is_dataclass(device) else dict(device)
 
 
+def _build_config_net(config: TrainConfig, data: _Data) -> Sequential:
+    """The (unbuilt) net that config names, shaped for data's inputs and classes."""
+    return build_net(
+        config.net,
+        None,
+        config.seed,
+        config.width,
+        input_shape=data.input_shape,
+        num_classes=data.num_classes,
+        bias=config.bias,
+    )
+
+
 def _restore_net(net: Sequential, model_state: dict[str, Any]) -> None:
     from femsyn._core import SynapseArray
 
@@ -583,15 +596,7 @@ def _train(config: TrainConfig, net: Sequential | None) -> dict[str, Any]:
             warn_list.append(note)
 
     if net is None:
-        net = build_net(
-            config.net,
-            None,
-            config.seed,
-            config.width,
-            input_shape=data.input_shape,
-            num_classes=data.num_classes,
-            bias=config.bias,
-        )
+        net = _build_config_net(config, data)
     elif tuple(net.input_shape) != tuple(data.input_shape):
         raise ValueError(f"net input shape {net.input_shape} does not match the data {data.input_shape} (C, H, W)")
     if ckpt_state is None:
@@ -938,15 +943,7 @@ def _evaluate_checkpoint(
             f"the run was evaluated on '{saved_split}' but the data found now gives '{data.split['eval']}'; "
             f"point --data-dir (data_dir) or $FEMSYN_DATA at the dataset the run used"
         )
-    net = build_net(
-        config.net,
-        None,
-        config.seed,
-        config.width,
-        input_shape=data.input_shape,
-        num_classes=data.num_classes,
-        bias=config.bias,
-    )
+    net = _build_config_net(config, data)
     _restore_net(net, state["model"])
     ev = _Evaluator(net, data.eval_x, data.eval_y, config.eval_batch_size)
     return {
