@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -15,6 +16,16 @@ def _csv(value: str | None) -> list[str] | None:
     if value.lower() in ("", "none"):
         return []
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _check_names(names: list[str], valid: Sequence[str], what: str, hint: str) -> None:
+    """Raise click.BadParameter naming every entry of names that is not in valid."""
+    bad = [n for n in names if n not in valid]
+    if bad:
+        raise click.BadParameter(
+            f"unknown {what}(s) {', '.join(bad)}; valid: {', '.join(valid)}",
+            param_hint=hint,
+        )
 
 
 def _sizes(value: str | None) -> list[int] | None:
@@ -99,32 +110,17 @@ def command(
 
     kernel_list = _csv(kernels)
     if kernel_list:
-        bad = [k for k in kernel_list if k not in bench.KERNELS]
-        if bad:
-            raise click.BadParameter(
-                f"unknown kernel(s) {', '.join(bad)}; valid: {', '.join(bench.KERNELS)}",
-                param_hint="--kernels",
-            )
+        _check_names(kernel_list, bench.KERNELS, "kernel", "--kernels")
     net_list = _csv(nets)
     if net_list:
         from femsyn.nets import net_names
 
-        bad = [n for n in net_list if n not in net_names()]
-        if bad:
-            raise click.BadParameter(
-                f"unknown net(s) {', '.join(bad)}; valid: {', '.join(net_names())}",
-                param_hint="--nets",
-            )
+        _check_names(net_list, net_names(), "net", "--nets")
     preset_list = _csv(presets)
     if preset_list:
         from femsyn import presets as all_presets
 
-        bad = [p for p in preset_list if p not in all_presets()]
-        if bad:
-            raise click.BadParameter(
-                f"unknown preset(s) {', '.join(bad)}; valid: {', '.join(all_presets())}",
-                param_hint="--presets",
-            )
+        _check_names(preset_list, all_presets(), "preset", "--presets")
 
     def progress(msg: str) -> None:
         click.echo(f"  .. {msg}", err=True)
