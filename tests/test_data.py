@@ -307,9 +307,7 @@ def test_fashion_mnist_debian_gzip_headers(tmp_path, monkeypatch):
     ds = data.load_dataset("fashion-mnist", tmp_path, download=False)
     assert ds.train_split == "fashion-mnist train[0:20]"
     assert ds.classes[9] == "Ankle boot"
-    (tmp_path / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").write_bytes(
-        _gz(_idx_bytes(np.arange(1, 11) % 10))
-    )
+    (tmp_path / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").write_bytes(_gz(_idx_bytes(np.arange(1, 11) % 10)))
     with pytest.raises(data.DatasetChecksumError, match="decompressed"):
         data.load_dataset("fashion-mnist", tmp_path, download=False)
 
@@ -420,9 +418,7 @@ def test_fake_download_mnist(tmp_path, monkeypatch, isolated):
         warnings.simplefilter("error")
         ds = data.load_dataset("mnist", tmp_path / "none", allow_sample=True)
     assert not ds.is_sample and ds.source == str(isolated / "mnist")
-    assert sorted(p.name for p in (isolated / "mnist").iterdir()) == sorted(
-        b + ".gz" for b in MNIST_BASES
-    )
+    assert sorted(p.name for p in (isolated / "mnist").iterdir()) == sorted(b + ".gz" for b in MNIST_BASES)
     assert len(urls) == 8 and all(u.endswith(".gz") for u in urls)
     # now found in the cache without any fetch
     monkeypatch.setattr(data, "fetch_url", None)
@@ -449,9 +445,7 @@ def test_fake_download_cifar(tmp_path, monkeypatch, isolated):
         tar.add(staging, arcname="cifar-10-batches-bin")
         tar.add(evil, arcname="../data_batch_9.bin")
     monkeypatch.setattr(data, "_CIFAR_ARCHIVE_MD5", hashlib.md5(archive.read_bytes()).hexdigest())
-    monkeypatch.setattr(
-        data, "fetch_url", lambda url, dest, timeout=60.0: shutil.copy(archive, dest)
-    )
+    monkeypatch.setattr(data, "fetch_url", lambda url, dest, timeout=60.0: shutil.copy(archive, dest))
     ds = data.load_dataset("cifar10", tmp_path / "none", verify=False)
     assert ds.eval_split == "cifar10 test (6 images)"
     assert ds.train_x.shape == (20, 3, 32, 32)

@@ -337,9 +337,7 @@ def _cifar_test_file(d: Path) -> Path | None:
     return None
 
 
-def _files_in(
-    name: str, d: Path, need_test: bool = True
-) -> tuple[dict[str, Path] | None, list[str]]:
+def _files_in(name: str, d: Path, need_test: bool = True) -> tuple[dict[str, Path] | None, list[str]]:
     """Return ({role: path}, missing) for directory ``d``."""
     if not d.is_dir():
         return None, ["(no such directory)"]
@@ -467,9 +465,7 @@ def _read_idx_set(name: str, files: dict[str, Path], verify: bool) -> dict[str, 
     for split in ("train", "test"):
         nx, ny = len(out[f"{split}_x"]), len(out[f"{split}_y"])
         if nx != ny:
-            raise DatasetFormatError(
-                f"{files[split + '_x']}: {nx} images but {files[split + '_y']} has {ny} labels"
-            )
+            raise DatasetFormatError(f"{files[split + '_x']}: {nx} images but {files[split + '_y']} has {ny} labels")
         if verify and nx != _IDX_COUNTS[split]:
             raise DatasetFormatError(
                 f"{files[split + '_x']}: {nx} images, expected {_IDX_COUNTS[split]} for the "
@@ -477,9 +473,7 @@ def _read_idx_set(name: str, files: dict[str, Path], verify: bool) -> dict[str, 
             )
         y = out[f"{split}_y"]
         if y.size and int(y.max()) > 9:
-            raise DatasetFormatError(
-                f"{files[split + '_y']}: label {int(y.max())} out of range 0..9"
-            )
+            raise DatasetFormatError(f"{files[split + '_y']}: label {int(y.max())} out of range 0..9")
     return out
 
 
@@ -497,9 +491,7 @@ def _read_cifar_bin(path: Path, expected_records: int | None) -> tuple[np.ndarra
     y = rec[:, 0].copy()
     if int(y.max()) > 9:
         bad = int(np.argmax(y > 9))
-        raise DatasetFormatError(
-            f"{path}: record {bad} has label byte {int(y[bad])}, outside 0..9 (corrupt file?)"
-        )
+        raise DatasetFormatError(f"{path}: record {bad} has label byte {int(y[bad])}, outside 0..9 (corrupt file?)")
     x = np.ascontiguousarray(rec[:, 1:]).reshape(n, 3, 32, 32)
     return x, y
 
@@ -572,9 +564,7 @@ def _cache_store(name: str, key: str, arrays: dict[str, np.ndarray]) -> None:
 
 def _load_raw(name: str, files: dict[str, Path], verify: bool) -> dict[str, np.ndarray]:
     """uint8 arrays train_x/train_y[/test_x/test_y], verified (when verify) and cached."""
-    roles = ["train_x", "train_y"] + (
-        ["test_x", "test_y"] if name != "cifar10" or "test" in files else []
-    )
+    roles = ["train_x", "train_y"] + (["test_x", "test_y"] if name != "cifar10" or "test" in files else [])
     data_files = {k: v for k, v in files.items() if k != "meta"}
     use_cache = verify and _array_cache_enabled()
     key = _cache_key(name, data_files) if use_cache else ""
@@ -582,9 +572,7 @@ def _load_raw(name: str, files: dict[str, Path], verify: bool) -> dict[str, np.n
         hit = _cache_load(name, key, roles)
         if hit is not None:
             return hit
-    arrays = (
-        _read_cifar_set(files, verify) if name == "cifar10" else _read_idx_set(name, files, verify)
-    )
+    arrays = _read_cifar_set(files, verify) if name == "cifar10" else _read_idx_set(name, files, verify)
     if use_cache:
         _cache_store(name, key, arrays)
     return arrays
@@ -630,8 +618,7 @@ def _download(name: str) -> Path:
             got = _file_digest(p, "md5")
             if got != _CIFAR_ARCHIVE_MD5:
                 raise DatasetChecksumError(
-                    f"{p}: checksum mismatch for {_CIFAR_ARCHIVE}: expected md5 "
-                    f"{_CIFAR_ARCHIVE_MD5}, got {got}"
+                    f"{p}: checksum mismatch for {_CIFAR_ARCHIVE}: expected md5 {_CIFAR_ARCHIVE_MD5}, got {got}"
                 )
 
         _fetch_verified(name, _CIFAR_ARCHIVE, archive, check_tar)
@@ -730,9 +717,7 @@ def _not_found_message(name: str, data_dir, download_note: str) -> str:
         "or set the environment variable FEMSYN_DATA=DIR;"
     )
     lines.append(f"  * or copy them into {cache_dir() / sub}/;")
-    lines.append(
-        "  * or run once with network access (download=True) to fetch them into the cache."
-    )
+    lines.append("  * or run once with network access (download=True) to fetch them into the cache.")
     if name == "fashion-mnist":
         lines.append("  * on Debian/Ubuntu: apt-get install dataset-fashion-mnist")
     return "\n".join(lines)
@@ -816,10 +801,7 @@ def load_dataset(
                 "\n" + "!" * 78 + "\n"
                 f"femsyn: USING THE {_SAMPLE_TAG} ({len(raw['train_y'])} train / "
                 f"{len(raw['test_y'])} test images bundled with the package).\n"
-                "Accuracies will NOT be comparable to full-MNIST results.\n"
-                + msg
-                + "\n"
-                + "!" * 78,
+                "Accuracies will NOT be comparable to full-MNIST results.\n" + msg + "\n" + "!" * 78,
                 BundledSampleWarning,
                 stacklevel=2,
             )
@@ -830,18 +812,14 @@ def load_dataset(
 
     n_full = len(raw["train_y"])
     if val_size >= n_full:
-        raise ValueError(
-            f"val_size={val_size} must be smaller than the {n_full} training images of {name}"
-        )
+        raise ValueError(f"val_size={val_size} must be smaller than the {n_full} training images of {name}")
     n_train = n_full - val_size
     if train_limit is not None:
         n_train = min(n_train, train_limit)
 
     if is_sample:
         base = f"of the {_SAMPLE_TAG}"
-        train_split = (
-            f"mnist train[0:{n_train}] {base} ({n_full} of 60000 train images, stratified)"
-        )
+        train_split = f"mnist train[0:{n_train}] {base} ({n_full} of 60000 train images, stratified)"
         if val_size:
             eval_split = (
                 f"mnist validation train[{n_full - val_size}:{n_full}] {base} "
@@ -978,9 +956,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'cache':14s} {cache_dir()}")
         return 0
     if args.cmd == "verify":
-        ds = load_dataset(
-            args.name, args.data_dir, val_size=args.val_size, download=not args.no_download
-        )
+        ds = load_dataset(args.name, args.data_dir, val_size=args.val_size, download=not args.no_download)
         info = {
             "name": ds.name,
             "source": ds.source,
