@@ -212,7 +212,8 @@ def _plot_acc_vs_epoch(runs: Mapping[str, list[RunData]], path: Path) -> None:
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
-    ax.set_ylabel("test accuracy (%)")
+    split = next((r.summary.get("split", {}).get("eval") for rs in runs.values() for r in rs), None)
+    ax.set_ylabel(f"accuracy on {split} (%)" if split else "accuracy (%)", fontsize=8)
     ax.set_title("Accuracy vs epoch (mean ± std over seeds)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
