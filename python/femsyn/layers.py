@@ -255,16 +255,26 @@ class Conv2d(SynapticLayer):
         self.grad_b = g2.sum(axis=1)
         if not need_input_grad:
             return None
-        dcols = (self.w.T @ g2).reshape(c, self.k, self.k, n, ho, wo)
         p, s, k = self.padding, self.stride, self.k
-        dxp = np.zeros((c, n, h + 2 * p, w + 2 * p), dtype=dcols.dtype)
+        if c * k * k == 1:
+            # A single patch row makes the GEMM a GEMV, whose rounding can depend on the column
+            # position: keep the (N, H, W) column order there.
+            d1 = (self.w.T @ g2).reshape(c, n, ho, wo)
+            dx1 = np.zeros((c, n, h + 2 * p, w + 2 * p), dtype=d1.dtype)
+            dx1[:, :, 0 : s * ho : s, 0 : s * wo : s] += d1
+            return dx1[:, :, p : p + h, p : p + w]
+        # col2im runs in an image-minor (C, H, W, N) layout: the k*k strided adds then work on
+        # contiguous runs of wo*N values instead of rows of wo. The GEMM computes the same dot
+        # products (its columns are only permuted to (y, x, n) order) and every input pixel
+        # receives its k*k contributions in the same order, so the result is bit-identical.
+        g_t = np.ascontiguousarray(grad.reshape(self.out_channels, n, ho, wo).transpose(0, 2, 3, 1))
+        dcols = (self.w.T @ g_t.reshape(self.out_channels, ho * wo * n)).reshape(c, k, k, ho, wo, n)
+        dxp = np.zeros((c, h + 2 * p, w + 2 * p, n), dtype=dcols.dtype)
         # col2im: one vectorized add per kernel offset (k*k of them), not per pixel.
         for i in range(k):
             for j in range(k):
-                dxp[:, :, i : i + s * ho : s, j : j + s * wo : s] += dcols[:, i, j]
-        if p:
-            return dxp[:, :, p : p + h, p : p + w]
-        return dxp
+                dxp[:, i : i + s * ho : s, j : j + s * wo : s] += dcols[:, i, j]
+        return np.ascontiguousarray(dxp[:, p : p + h, p : p + w].transpose(0, 3, 1, 2))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         _, h, w = input_shape
