@@ -215,4 +215,5 @@ def test_bias_free_layers_gradients_and_no_bias_added() -> None:
         lm = _loss(net, x, y)
         layer.w[i] = old
         assert abs((lp - lm) / (2 * eps) - layer.grad_w[i]) < 1e-6
+        assert layer.grad_b is None  # no bias, no bias gradient (and no wasted sum per step)
     assert "bias=False" in repr(net.synaptic_layers[0]) and params

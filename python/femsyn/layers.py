@@ -83,29 +83,7 @@ class SynapticLayer(Layer):
         self.w: np.ndarray | None = None
         self.b = np.zeros(self.rows, dtype=np.float32)
         self.grad_w: np.ndarray | None = None
-        self.grad_b = None
-
-    @property
-    def grad_b(self) -> np.ndarray | None:
-        """dL/db of the last backward pass. A bias-free layer never uses it: it is summed only
-        when read (the same sum of the same output gradient, so the same values)."""
-        if self._grad_b is None and self._grad_b_src is not None:
-            g, axis = self._grad_b_src
-            self._grad_b = g.sum(axis=axis)
-            self._grad_b_src = None
-        return self._grad_b
-
-    @grad_b.setter
-    def grad_b(self, value: np.ndarray | None) -> None:
-        self._grad_b = value
-        self._grad_b_src = None
-
-    def _set_grad_b(self, g: np.ndarray, axis: int) -> None:
-        if self.use_bias:
-            self.grad_b = g.sum(axis=axis)
-        else:
-            self._grad_b = None
-            self._grad_b_src = (g, axis)
+        self.grad_b: np.ndarray | None = None  # None for a bias-free layer: it has no bias
 
     @property
     def fan_in(self) -> int:
@@ -164,7 +142,7 @@ class Linear(SynapticLayer):
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         self.grad_w = grad.T @ self._x
-        self._set_grad_b(grad, 0)
+        self.grad_b = grad.sum(axis=0) if self.use_bias else None
         if not need_input_grad:
             return None
         return grad @ self.w
@@ -274,7 +252,7 @@ class Conv2d(SynapticLayer):
         ho, wo = self._out_hw(h, w)
         g2 = grad.reshape(self.out_channels, n * ho * wo)
         self.grad_w = g2 @ self._cols_t.T
-        self._set_grad_b(g2, 1)
+        self.grad_b = g2.sum(axis=1) if self.use_bias else None
         if not need_input_grad:
             return None
         p, s, k = self.padding, self.stride, self.k
