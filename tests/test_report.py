@@ -228,7 +228,7 @@ def test_fmt_si():
 
 
 def test_claims_use_reference_presets_when_not_run(runs, tmp_path):
-    pytest.importorskip("femsyn.devices")
+    pytest.importorskip("femsyn.device")
     subset = {d: runs[d][:1] for d in ("ideal-6b", "femfet-6b")}
     report.build_report(subset, tmp_path / "rep")
     md = (tmp_path / "rep" / "report.md").read_text()

@@ -15,12 +15,15 @@ Training and comparisons live in their modules (``femsyn.train.train``,
 
 from __future__ import annotations
 
+from . import _moved
 from ._core import SynapseArray, get_num_threads, set_num_threads
 from ._version import __version__
 from .data import load_dataset
-from .devices import DeviceParams, preset, presets
+from .device import DeviceParams, preset, presets
 from .nets import build_net
 from .train import TrainConfig, evaluate_checkpoint
+
+_moved.install()  # the old module paths (femsyn.train, femsyn.devices, ...) still import, with a warning
 
 __all__ = [
     "DeviceParams",

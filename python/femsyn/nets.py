@@ -133,7 +133,7 @@ def build_net(
     net = NETS[name](input_shape=tuple(input_shape), num_classes=num_classes, width=width, bias=bias)
     if device is not None:
         if isinstance(device, str):
-            from femsyn.devices import preset
+            from femsyn.device import preset
 
             device = preset(device)
         net.build(device, seed=seed, weight_range=weight_range)

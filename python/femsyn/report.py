@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from femsyn import costs as _costs
 from femsyn._version import __version__
+from femsyn.device import costs as _costs
 
 __all__ = ["PAPER_ACCURACY", "RunData", "build_report", "load_run"]
 

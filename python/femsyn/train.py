@@ -224,12 +224,12 @@ class TrainConfig:
                     v = min(v, self.epochs)
                 setattr(self, name, v)
         if self.device is None:
-            from femsyn.devices import presets
+            from femsyn.device import presets
 
             if self.synapse not in presets():
                 _fail("synapse", self.synapse, ", ".join(presets()))
         else:
-            from femsyn.devices import DeviceParams
+            from femsyn.device import DeviceParams
 
             if isinstance(self.device, dict):
                 try:
@@ -284,7 +284,7 @@ class TrainConfig:
 
     # -- helpers ------------------------------------------------------------------------
     def resolved_device(self) -> Any:
-        from femsyn.devices import preset
+        from femsyn.device import preset
 
         return self.device if self.device is not None else preset(self.synapse)
 

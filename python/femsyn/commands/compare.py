@@ -22,7 +22,7 @@ _FALLBACK_DESIGNS = (
 
 def _known_designs() -> list[str]:
     try:
-        from femsyn.devices import presets
+        from femsyn.device import presets
     except ImportError:  # pragma: no cover - only before the native core is built
         return list(_FALLBACK_DESIGNS)
     return list(presets())

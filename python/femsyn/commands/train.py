@@ -77,7 +77,7 @@ def load_toml(path: str) -> dict[str, Any]:
 
 def resolve_device(synapse: str, overrides: dict[str, Any]) -> Any:
     """The ``synapse`` preset with the [device] overrides applied (validated by DeviceParams)."""
-    from femsyn.devices import DeviceParams, preset
+    from femsyn.device import DeviceParams, preset
 
     if not isinstance(overrides, dict):
         raise ValueError("[device] must be a table of DeviceParams fields")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from femsyn import costs
+from femsyn.device import costs
 
 FEMFET = dict(
     name="femfet-6b",
@@ -153,7 +153,7 @@ def test_assumptions_all_have_a_source():
 
 
 def test_presets_feed_the_model():
-    devices = pytest.importorskip("femsyn.devices")
+    devices = pytest.importorskip("femsyn.device")
     for name in devices.presets():
         dev = devices.preset(name)
         cc = costs.cell_costs(dev)
