@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 from femsyn.checkpoint import load_checkpoint, save_checkpoint
-from femsyn.optim import lr_at
+from femsyn.nn.optim import lr_at
 from femsyn.train import (
     TrainConfig,
     TrainingDivergedError,

@@ -20,7 +20,7 @@ from ._core import SynapseArray, get_num_threads, set_num_threads
 from ._version import __version__
 from .data import load_dataset
 from .device import DeviceParams, preset, presets
-from .nets import build_net
+from .nn.nets import build_net
 from .train import TrainConfig, evaluate_checkpoint
 
 _moved.install()  # the old module paths (femsyn.train, femsyn.devices, ...) still import, with a warning

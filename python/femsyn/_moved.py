@@ -32,6 +32,9 @@ from typing import Any
 MOVED: dict[str, str] = {
     "femsyn.devices": "femsyn.device",
     "femsyn.costs": "femsyn.device.costs",
+    "femsyn.layers": "femsyn.nn.layers",
+    "femsyn.nets": "femsyn.nn.nets",
+    "femsyn.optim": "femsyn.nn.optim",
 }
 
 #: old modules whose names now live in several modules (looked up in this order)

@@ -41,10 +41,10 @@ NET_DATASET: dict[str, str] = {"lenet": "mnist", "mlp": "mnist", "vgg": "cifar10
 
 def default_input_shape(net: str) -> tuple[int, ...]:
     """The per-sample input shape a built-in net is defined for (its function's default:
-    MNIST for lenet/mlp, CIFAR-10 for vgg), in whatever layout femsyn.nets uses."""
+    MNIST for lenet/mlp, CIFAR-10 for vgg), in whatever layout femsyn.nn.nets uses."""
     import inspect
 
-    from femsyn.nets import NETS
+    from femsyn.nn.nets import NETS
 
     return tuple(inspect.signature(NETS[net]).parameters["input_shape"].default)
 
@@ -75,8 +75,8 @@ class Stepper:
         width: float = 1.0,
         pool_batches: int = 8,
     ) -> None:
-        from femsyn.nets import build_net
-        from femsyn.optim import SGD
+        from femsyn.nn.nets import build_net
+        from femsyn.nn.optim import SGD
 
         try:
             from femsyn.train import TrainConfig
@@ -106,14 +106,14 @@ class Stepper:
         self._perm = rng.permutation(n_pool)
         self.cells = int(self.net.cells)
         try:
-            from femsyn.layers import to_internal as _ti
+            from femsyn.nn.layers import to_internal as _ti
         except ImportError:  # layers that take the data layout as is
             _ti = None
         self._to_internal = _ti
         self._i = 0
 
     def step(self) -> None:
-        from femsyn.layers import softmax_cross_entropy
+        from femsyn.nn.layers import softmax_cross_entropy
 
         k = self._i % (len(self._perm) // self.batch_size)
         self._i += 1

@@ -34,9 +34,9 @@ import numpy as np
 
 from femsyn._version import __version__
 from femsyn.checkpoint import atomic_savez, atomic_write_bytes, load_checkpoint, save_checkpoint
-from femsyn.layers import Sequential, softmax_cross_entropy, to_internal
-from femsyn.nets import build_net, net_names
-from femsyn.optim import LR_SCHEDULES, SGD, lr_at
+from femsyn.nn.layers import Sequential, softmax_cross_entropy, to_internal
+from femsyn.nn.nets import build_net, net_names
+from femsyn.nn.optim import LR_SCHEDULES, SGD, lr_at
 
 __all__ = [
     "TrainConfig",

@@ -113,7 +113,7 @@ def command(
         _check_names(kernel_list, bench.KERNELS, "kernel", "--kernels")
     net_list = _csv(nets)
     if net_list:
-        from femsyn.nets import net_names
+        from femsyn.nn.nets import net_names
 
         _check_names(net_list, net_names(), "net", "--nets")
     preset_list = _csv(presets)

@@ -116,7 +116,7 @@ def command(
     Finished runs found in --out with the same configuration are reused, so an interrupted
     comparison continues where it stopped and the report can be rebuilt for free.
     """
-    net = _choice(net, _names("femsyn.nets", "net_names", NETS), "network")
+    net = _choice(net, _names("femsyn.nn.nets", "net_names", NETS), "network")
     dataset = _choice(dataset, _names("femsyn.data", "dataset_names", DATASETS), "dataset")
     design_list = _designs(designs, dataset)
     from femsyn.compare import compare

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from femsyn.layers import (
+from femsyn.nn.layers import (
     AvgPool2d,
     Conv2d,
     Flatten,
@@ -15,7 +15,7 @@ from femsyn.layers import (
     softmax_cross_entropy,
     to_internal,
 )
-from femsyn.nets import build_net, net_names
+from femsyn.nn.nets import build_net, net_names
 
 
 def _fill(net: Sequential, rng: np.random.Generator) -> None:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from femsyn.layers import SynapticLayer
+from femsyn.nn.layers import SynapticLayer
 
 __all__ = ["SGD", "LR_SCHEDULES", "lr_at"]
 

@@ -1,10 +1,10 @@
 """Network definitions: a network is a ``Sequential`` list of layers.
 
 Built-in nets (``build_net`` registry): ``lenet``, ``mlp``, ``vgg``. Users can build their own
-``Sequential`` from ``femsyn.layers`` and train it the same way::
+``Sequential`` from ``femsyn.nn.layers`` and train it the same way::
 
-    from femsyn.layers import Flatten, Linear, ReLU, Sequential
-    from femsyn.train import TrainConfig, train
+    from femsyn import TrainConfig, train
+    from femsyn.nn.layers import Flatten, Linear, ReLU, Sequential
 
     net = Sequential([Flatten(), Linear(784, 100), ReLU(), Linear(100, 10)], input_shape=(1, 28, 28), name="mlp100")
     summary = train(TrainConfig(synapse="femfet-6b", epochs=3), net=net)
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from femsyn.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
+from femsyn.nn.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
 
 __all__ = ["lenet", "mlp", "vgg", "NETS", "net_names", "build_net"]
 
