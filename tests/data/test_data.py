@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from femsyn import data
+from femsyn.data import catalog, checksums, download, idx
 
 REAL_ROOT = os.environ.get("FEMSYN_DATA")
-MNIST_BASES = list(data._IDX_FILES.values())
+MNIST_BASES = list(idx._IDX_FILES.values())
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 CIFAR_TEST1000_COUNTS = [103, 89, 100, 103, 90, 86, 112, 102, 106, 109]
@@ -45,7 +46,7 @@ def isolated(tmp_path_factory, monkeypatch):
     def no_network(url, dest, timeout=60.0):
         raise urllib.error.URLError("network disabled in tests")
 
-    monkeypatch.setattr(data, "fetch_url", no_network)
+    monkeypatch.setattr(download, "fetch_url", no_network)
     return cache / "femsyn"
 
 
@@ -88,11 +89,11 @@ def trust_fake_mnist(monkeypatch, files: dict, n_train: int, n_test: int, name="
     """Make the published-checksum tables accept the fake files."""
     for base, (gz, raw) in files.items():
         if name == "mnist":
-            monkeypatch.setitem(data._GZ_SHA256[name], base, hashlib.sha256(gz).hexdigest())
-        monkeypatch.setitem(data._GZ_MD5[name], base, hashlib.md5(gz).hexdigest())
-        monkeypatch.setitem(data._RAW_MD5[name], base, hashlib.md5(raw).hexdigest())
-    monkeypatch.setitem(data._IDX_COUNTS, "train", n_train)
-    monkeypatch.setitem(data._IDX_COUNTS, "test", n_test)
+            monkeypatch.setitem(checksums._GZ_SHA256[name], base, hashlib.sha256(gz).hexdigest())
+        monkeypatch.setitem(checksums._GZ_MD5[name], base, hashlib.md5(gz).hexdigest())
+        monkeypatch.setitem(checksums._RAW_MD5[name], base, hashlib.md5(raw).hexdigest())
+    monkeypatch.setitem(idx._IDX_COUNTS, "train", n_train)
+    monkeypatch.setitem(idx._IDX_COUNTS, "test", n_test)
 
 
 def _cifar_records(n: int, seed: int = 0) -> bytes:
@@ -108,7 +109,7 @@ def make_fake_cifar(d: Path, per_batch: int = 4, test_name="test_batch.first1000
         (d / f"data_batch_{i}.bin").write_bytes(_cifar_records(per_batch, seed=i))
     if test_name:
         (d / test_name).write_bytes(_cifar_records(n_test, seed=99))
-    (d / "batches.meta.txt").write_text("\n".join(data._CLASSES["cifar10"]) + "\n")
+    (d / "batches.meta.txt").write_text("\n".join(catalog._CLASSES["cifar10"]) + "\n")
 
 
 # --------------------------------------------------------------------------- real data
@@ -276,7 +277,7 @@ def test_wrong_checksum(tmp_path):
     msg = str(ei.value)
     gz = files["train-images-idx3-ubyte"][0]
     assert "train-images-idx3-ubyte.gz" in msg
-    assert data._GZ_SHA256["mnist"]["train-images-idx3-ubyte"] in msg  # expected
+    assert checksums._GZ_SHA256["mnist"]["train-images-idx3-ubyte"] in msg  # expected
     assert hashlib.sha256(gz).hexdigest() in msg  # actual
 
 
@@ -413,7 +414,7 @@ def test_fake_download_mnist(tmp_path, monkeypatch, isolated):
             raise urllib.error.URLError("mirror down")
         shutil.copyfile(src / url.rsplit("/", 1)[1], dest)
 
-    monkeypatch.setattr(data, "fetch_url", fake_fetch)
+    monkeypatch.setattr(download, "fetch_url", fake_fetch)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ds = data.load_dataset("mnist", tmp_path / "none", allow_sample=True)
@@ -421,7 +422,7 @@ def test_fake_download_mnist(tmp_path, monkeypatch, isolated):
     assert sorted(p.name for p in (isolated / "mnist").iterdir()) == sorted(b + ".gz" for b in MNIST_BASES)
     assert len(urls) == 8 and all(u.endswith(".gz") for u in urls)
     # now found in the cache without any fetch
-    monkeypatch.setattr(data, "fetch_url", None)
+    monkeypatch.setattr(download, "fetch_url", None)
     assert data.load_dataset("mnist", download=True).source == str(isolated / "mnist")
 
 
@@ -429,7 +430,7 @@ def test_fake_download_rejects_bad_checksum(tmp_path, monkeypatch, isolated):
     def fake_fetch(url, dest, timeout=60.0):
         Path(dest).write_bytes(_gz(b"garbage"))
 
-    monkeypatch.setattr(data, "fetch_url", fake_fetch)
+    monkeypatch.setattr(download, "fetch_url", fake_fetch)
     with pytest.raises(data.DatasetNotFoundError, match="checksum mismatch"):
         data.load_dataset("mnist", tmp_path, allow_sample=False)
     assert not list((isolated / "mnist").glob("*.gz"))
@@ -444,8 +445,8 @@ def test_fake_download_cifar(tmp_path, monkeypatch, isolated):
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(staging, arcname="cifar-10-batches-bin")
         tar.add(evil, arcname="../data_batch_9.bin")
-    monkeypatch.setattr(data, "_CIFAR_ARCHIVE_MD5", hashlib.md5(archive.read_bytes()).hexdigest())
-    monkeypatch.setattr(data, "fetch_url", lambda url, dest, timeout=60.0: shutil.copy(archive, dest))
+    monkeypatch.setattr(checksums, "_CIFAR_ARCHIVE_MD5", hashlib.md5(archive.read_bytes()).hexdigest())
+    monkeypatch.setattr(download, "fetch_url", lambda url, dest, timeout=60.0: shutil.copy(archive, dest))
     ds = data.load_dataset("cifar10", tmp_path / "none", verify=False)
     assert ds.eval_split == "cifar10 test (6 images)"
     assert ds.train_x.shape == (20, 3, 32, 32)
@@ -460,6 +461,6 @@ def test_offline_env_disables_download(tmp_path, monkeypatch):
     def boom(url, dest, timeout=60.0):
         raise AssertionError("must not fetch")
 
-    monkeypatch.setattr(data, "fetch_url", boom)
+    monkeypatch.setattr(download, "fetch_url", boom)
     with pytest.raises(data.DatasetNotFoundError, match="disabled"):
         data.load_dataset("cifar10", tmp_path)
