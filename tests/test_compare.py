@@ -18,7 +18,7 @@ from test_report import make_run  # noqa: E402
 
 @dataclasses.dataclass
 class FakeConfig:
-    """Stand-in for femsyn.train.TrainConfig with the contract's fields that matter here."""
+    """Stand-in for femsyn.run.TrainConfig with the contract's fields that matter here."""
 
     net: str = "lenet"
     synapse: str = "femfet-6b"
@@ -39,9 +39,9 @@ class FakeConfig:
 
 @pytest.fixture
 def fake_train(monkeypatch):
-    """Replace femsyn.train: train() writes a tiny finished run and counts calls."""
+    """Replace femsyn.run: train() writes a tiny finished run and counts calls."""
     calls: list[FakeConfig] = []
-    mod = types.ModuleType("femsyn.train")
+    mod = types.ModuleType("femsyn.run")
 
     def train(config: FakeConfig) -> dict:
         calls.append(config)
@@ -71,7 +71,7 @@ def fake_train(monkeypatch):
     mod.TrainConfig = FakeConfig
     mod.train = train
     mod.evaluate_checkpoint = evaluate_checkpoint
-    monkeypatch.setitem(sys.modules, "femsyn.train", mod)
+    monkeypatch.setitem(sys.modules, "femsyn.run", mod)
     return calls
 
 

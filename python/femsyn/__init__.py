@@ -21,7 +21,7 @@ from ._version import __version__
 from .data import load_dataset
 from .device import DeviceParams, preset, presets
 from .nn.nets import build_net
-from .train import TrainConfig, evaluate_checkpoint
+from .run import TrainConfig, evaluate_checkpoint, train
 
 _moved.install()  # the old module paths (femsyn.train, femsyn.devices, ...) still import, with a warning
 
@@ -37,4 +37,5 @@ __all__ = [
     "preset",
     "presets",
     "set_num_threads",
+    "train",
 ]

@@ -35,13 +35,16 @@ MOVED: dict[str, str] = {
     "femsyn.layers": "femsyn.nn.layers",
     "femsyn.nets": "femsyn.nn.nets",
     "femsyn.optim": "femsyn.nn.optim",
+    "femsyn.checkpoint": "femsyn.run.checkpoint",
 }
 
 #: old modules whose names now live in several modules (looked up in this order)
-SPLIT: dict[str, tuple[str, ...]] = {}
+SPLIT: dict[str, tuple[str, ...]] = {
+    "femsyn.train": ("femsyn.run",),
+}
 
 #: the old module that, called, runs this function (``module:function``)
-CALLABLE: dict[str, str] = {}
+CALLABLE: dict[str, str] = {"femsyn.train": "femsyn.run:train"}
 
 
 def new_path(old: str) -> str | None:

@@ -79,7 +79,7 @@ class Stepper:
         from femsyn.nn.optim import SGD
 
         try:
-            from femsyn.train import TrainConfig
+            from femsyn.run import TrainConfig
 
             cfg = TrainConfig(net=net, dataset=NET_DATASET.get(net, "mnist"), progress=False)
             lr, momentum, wd = cfg.lr, cfg.momentum, cfg.weight_decay
@@ -272,7 +272,7 @@ def _child_peak_memory(args: dict[str, Any]) -> dict[str, Any]:
     done = False
     if data_dir and os.path.isdir(data_dir):
         try:
-            from femsyn.train import TrainConfig, train
+            from femsyn.run import TrainConfig, train
 
             cfg = TrainConfig(
                 net="lenet",

@@ -59,7 +59,7 @@ def run_dir_for(out: str | Path, design: str, seed: int) -> Path:
 
 
 def _train_module():
-    return importlib.import_module("femsyn.train")
+    return importlib.import_module("femsyn.run")
 
 
 def _normalize(v: Any) -> Any:

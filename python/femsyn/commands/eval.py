@@ -27,7 +27,7 @@ from femsyn.commands.train import USER_ERRORS, _one_line, accuracy_lines
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print the result as JSON.")
 def command(path: str, retention_s: float | None, data_dir: str | None, as_json: bool) -> None:
     """Evaluate the checkpoint in PATH (a run directory or a checkpoint.npz)."""
-    from femsyn.train import evaluate_checkpoint
+    from femsyn.run import evaluate_checkpoint
 
     try:
         r: dict[str, Any] = evaluate_checkpoint(path, retention_s=retention_s, data_dir=data_dir)

@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
-from femsyn.checkpoint import load_checkpoint
 from femsyn.commands.train import build_config
-from femsyn.train import TrainConfig, augment_batch, default_hparams, train
+from femsyn.run import TrainConfig, augment_batch, default_hparams, train
+from femsyn.run.checkpoint import load_checkpoint
 
 
 @pytest.fixture(autouse=True)

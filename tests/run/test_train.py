@@ -9,15 +9,15 @@ import warnings
 
 import numpy as np
 import pytest
-from femsyn.checkpoint import load_checkpoint, save_checkpoint
 from femsyn.nn.optim import lr_at
-from femsyn.train import (
+from femsyn.run import (
     TrainConfig,
     TrainingDivergedError,
     evaluate_checkpoint,
     load_run_config,
     train,
 )
+from femsyn.run.checkpoint import load_checkpoint, save_checkpoint
 
 # Small real-MNIST runs: the first 3000 training images, evaluated on 1000 held-out ones.
 # ($FEMSYN_DATA or the bundled 5000-image sample; both are real MNIST.)
@@ -232,7 +232,7 @@ def test_stall_warning_is_recorded() -> None:
 
 
 def test_same_seed_same_result_and_custom_device() -> None:
-    from femsyn.devices import preset
+    from femsyn.device import preset
 
     dev = dataclasses.replace(preset("femfet-6b"), name="femfet-6b-noleak", tau_leak_s=math.inf)
     cfg = TrainConfig(net="mlp", device=dev, epochs=1, train_limit=600, val_size=200, progress=False)
@@ -285,7 +285,7 @@ def test_failed_start_directory_can_be_reused(tmp_path) -> None:
 
 
 def test_no_transfer_warning_for_hybrid_without_transfers() -> None:
-    from femsyn.devices import preset
+    from femsyn.device import preset
 
     dev = dataclasses.replace(preset("femfet-6b"), name="no-transfer", transfer_every_images=0, carry_threshold=0.0)
     s = train(TrainConfig(net="mlp", device=dev, epochs=1, train_limit=300, val_size=100, progress=False))
