@@ -36,6 +36,8 @@ MOVED: dict[str, str] = {
     "femsyn.nets": "femsyn.nn.nets",
     "femsyn.optim": "femsyn.nn.optim",
     "femsyn.checkpoint": "femsyn.run.checkpoint",
+    "femsyn.compare": "femsyn.study.comparison",
+    "femsyn.report": "femsyn.study.report",
 }
 
 #: old modules whose names now live in several modules (looked up in this order)

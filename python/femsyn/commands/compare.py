@@ -46,7 +46,7 @@ def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
 
 
 def _designs(value: str | None, dataset: str) -> list[str]:
-    from femsyn.compare import DEFAULT_DESIGNS
+    from femsyn.study import DEFAULT_DESIGNS
 
     if value is None:
         return list(DEFAULT_DESIGNS["8b" if dataset == "cifar10" else "6b"])
@@ -119,7 +119,7 @@ def command(
     net = _choice(net, _names("femsyn.nn.nets", "net_names", NETS), "network")
     dataset = _choice(dataset, _names("femsyn.data", "dataset_names", DATASETS), "dataset")
     design_list = _designs(designs, dataset)
-    from femsyn.compare import compare
+    from femsyn.study import compare
 
     try:
         report = compare(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from femsyn import compare as cmp
+from femsyn.study import comparison as cmp
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_report import make_run  # noqa: E402

@@ -1,6 +1,6 @@
 """Train every design x seed of a comparison (reusing finished runs) and build the report.
 
->>> from femsyn.compare import compare
+>>> from femsyn.study import compare
 >>> designs = ["ideal-6b", "femfet-6b"]
 >>> compare("lenet", "mnist", designs, seeds=3, out="cmp", epochs=5)  # doctest: +SKIP
 
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from femsyn.report import build_report
+from femsyn.study.report import build_report
 
 __all__ = ["compare", "run_dir_for", "find_reusable", "DEFAULT_DESIGNS"]
 
@@ -59,6 +59,8 @@ def run_dir_for(out: str | Path, design: str, seed: int) -> Path:
 
 
 def _train_module():
+    # looked up at call time (not imported at the top), so a test can stand a fake training
+    # module in for femsyn.run and check which runs compare() starts
     return importlib.import_module("femsyn.run")
 
 
@@ -191,7 +193,7 @@ def compare(
     same configuration), then write ``out/report.md`` and ``out/report.html``.
 
     ``seeds`` is a count (seeds 0..n-1) or an explicit list. ``train_overrides`` are extra
-    :class:`femsyn.train.TrainConfig` fields (``epochs``, ``batch_size``, ``lr``, ``width``,
+    :class:`femsyn.run.TrainConfig` fields (``epochs``, ``batch_size``, ``lr``, ``width``,
     ``train_limit``, ``val_size``, ``data_dir``, ``retention_s``, ...); ``None`` values keep the
     TrainConfig default. ``command`` (the reproducing command line) is printed in the report.
     Returns the path of ``report.html``.

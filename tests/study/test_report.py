@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from femsyn import report
+from femsyn.study import report
 
 DEVICES = {
     "ideal-6b": dict(name="ideal-6b", kind="ideal", msb_bits=6, lsb_bits=0),
