@@ -38,11 +38,13 @@ MOVED: dict[str, str] = {
     "femsyn.checkpoint": "femsyn.run.checkpoint",
     "femsyn.compare": "femsyn.study.comparison",
     "femsyn.report": "femsyn.study.report",
+    "femsyn.bench_machine": "femsyn.bench.machine",
 }
 
 #: old modules whose names now live in several modules (looked up in this order)
 SPLIT: dict[str, tuple[str, ...]] = {
     "femsyn.train": ("femsyn.run",),
+    "femsyn.bench_train": ("femsyn.bench.training", "femsyn.bench.memory", "femsyn.bench.format"),
 }
 
 #: the old module that, called, runs this function (``module:function``)

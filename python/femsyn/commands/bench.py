@@ -106,7 +106,7 @@ def command(
     Timings on a shared or busy machine are noisy: compare the ratios within one run.
     """
     from femsyn import bench
-    from femsyn.bench_train import DEFAULT_PRESETS
+    from femsyn.bench.training import DEFAULT_PRESETS
 
     kernel_list = _csv(kernels)
     if kernel_list:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from femsyn import bench, bench_machine
+from femsyn import bench
+from femsyn.bench import machine as bench_machine
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _core_available() -> bool:
@@ -234,7 +235,7 @@ def test_cli_text_and_bad_names() -> None:
 
 @needs_core
 def test_peak_memory_subprocess(monkeypatch: pytest.MonkeyPatch) -> None:
-    from femsyn.bench_train import peak_memory
+    from femsyn.bench.memory import peak_memory
 
     monkeypatch.setenv("FEMSYN_DATA", "")  # random data: no dataset needed
     m = peak_memory(steps=1, timeout=120)

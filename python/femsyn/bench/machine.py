@@ -84,9 +84,9 @@ _FEMSYN_THREADS: int | None = None
 
 def _current_femsyn_threads() -> int | None:
     try:
-        import femsyn
+        from femsyn import _core
 
-        getter = getattr(femsyn, "get_num_threads", None) or getattr(femsyn._core, "get_num_threads", None)
+        getter = getattr(_core, "get_num_threads", None)
         if getter is not None:
             return int(getter())
     except Exception:
@@ -104,9 +104,9 @@ def set_threads(n: int) -> dict[str, Any]:
     if n < 1:
         raise ValueError(f"threads must be >= 1, got {n}")
     done: dict[str, Any] = {"requested": n}
-    import femsyn
+    from femsyn._core import set_num_threads
 
-    femsyn.set_num_threads(n)
+    set_num_threads(n)
     os.environ["FEMSYN_NUM_THREADS"] = str(n)
     _FEMSYN_THREADS = n
     done["femsyn"] = n
