@@ -39,6 +39,7 @@ MOVED: dict[str, str] = {
     "femsyn.compare": "femsyn.study.comparison",
     "femsyn.report": "femsyn.study.report",
     "femsyn.bench_machine": "femsyn.bench.machine",
+    "femsyn.commands": "femsyn.cli",  # femsyn.commands.train -> femsyn.cli.train, ...
 }
 
 #: old modules whose names now live in several modules (looked up in this order)

@@ -198,7 +198,7 @@ def test_bench_kernel_tiny(kernel: str) -> None:
 @needs_core
 def test_cli_quick_json_smoke(tmp_path: Path) -> None:
     from click.testing import CliRunner
-    from femsyn.commands.bench import command
+    from femsyn.cli.bench import command
 
     out = tmp_path / "bench.json"
     args = ["--quick", "--json", "--out", str(out), "--sizes", "1e3,4e3",
@@ -221,7 +221,7 @@ def test_cli_quick_json_smoke(tmp_path: Path) -> None:
 @needs_core
 def test_cli_text_and_bad_names() -> None:
     from click.testing import CliRunner
-    from femsyn.commands.bench import command
+    from femsyn.cli.bench import command
 
     res = CliRunner().invoke(command, ["--quick", "--sizes", "1e3,2e3", "--kernels", "readout",
                                        "--nets", "none", "--no-machine"])  # fmt: skip

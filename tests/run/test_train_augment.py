@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from femsyn.commands.train import build_config
+from femsyn.cli.train import build_config
 from femsyn.run import TrainConfig, augment_batch, default_hparams, train
 from femsyn.run.checkpoint import load_checkpoint
 

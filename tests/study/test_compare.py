@@ -157,7 +157,7 @@ def test_bad_arguments(fake_train, tmp_path):
 
 
 def test_cli_validates_and_runs(fake_train, tmp_path, monkeypatch):
-    from femsyn.commands import compare as cmd
+    from femsyn.cli import compare as cmd
 
     monkeypatch.setattr(cmd, "_known_designs", lambda: ["float", "ideal-6b", "femfet-6b", "2t1fefet-6b"])
     runner = CliRunner()

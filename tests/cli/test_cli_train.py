@@ -8,7 +8,7 @@ import warnings
 import pytest
 from click.testing import CliRunner
 from femsyn.cli import main
-from femsyn.commands.train import build_config
+from femsyn.cli.train import build_config
 
 FAST = [
     "--net",

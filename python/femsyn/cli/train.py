@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from femsyn.run import TrainingDivergedError
+from femsyn.cli.errors import USER_ERRORS, one_line
+from femsyn.cli.output import format_summary
+from femsyn.run import TrainConfig, train
 from femsyn.run.config_file import load_toml, resolve_device, saved_run_values
 
 # CLI option name -> TrainConfig field (only options whose value is given override the
@@ -40,97 +43,56 @@ _VALUE_OPTIONS = {
     "augment": "augment",
 }
 
-# Errors that are the user's (bad input, missing data, diverged training): one line, exit 1.
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError,
-    TypeError,
-    FileNotFoundError,
-    FileExistsError,
-    NotADirectoryError,
-    PermissionError,
-    TrainingDivergedError,
-)
 
-
-def build_config(params: dict[str, Any], config_file: str | None) -> Any:
-    from femsyn.run import TrainConfig
-
+def build_config(params: dict[str, Any], config_file: str | None) -> TrainConfig:
+    """The run's TrainConfig: explicit flags > the --config TOML > (with --resume) the run's saved
+    configuration > the built-in defaults; without --out, a new folder under runs/."""
     values: dict[str, Any] = {}
     if params.get("resume") and params.get("out"):
         values.update(saved_run_values(params["out"]))
     device_overrides = None
     if config_file:
-        doc = load_toml(config_file)
+        doc = _toml_values(config_file)
         device_overrides = doc.pop("device", None)
-        unknown = sorted(set(doc) - set(TrainConfig.field_names()))
-        if unknown:
-            raise ValueError(
-                f"{config_file}: unknown key(s) {', '.join(unknown)}; valid keys: "
-                f"{', '.join(k for k in TrainConfig.field_names() if k != 'device')}, [device]"
-            )
         values.update(doc)
-    for opt, fieldname in _VALUE_OPTIONS.items():
-        v = params.get(opt)
-        if v is not None:
-            values[fieldname] = v
-    if params.get("resume"):
-        values["resume"] = True
-    if params.get("no_progress"):
-        values["progress"] = False
+    values.update(_flag_values(params))
     if device_overrides is not None:
         values["device"] = resolve_device(values.get("synapse", TrainConfig.synapse), device_overrides)
     if values.get("out") is None:
         if values.get("resume"):
             raise ValueError("--resume needs --out DIR (the run directory to continue)")
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        net = values.get("net", TrainConfig.net)
-        syn = values.get("synapse", TrainConfig.synapse)
-        values["out"] = str(Path("runs") / f"{net}-{syn}-seed{values.get('seed', TrainConfig.seed)}-{stamp}")
+        values["out"] = _default_out(values)
     return TrainConfig(**values)
 
 
-def _fmt_int(v: Any) -> str:
-    try:
-        return f"{int(v):,}"
-    except (TypeError, ValueError):
-        return str(v)
+def _toml_values(config_file: str) -> dict[str, Any]:
+    """TrainConfig keys (and the [device] table) of a run TOML; unknown keys raise ValueError."""
+    doc = load_toml(config_file)
+    unknown = sorted(set(doc) - set(TrainConfig.field_names()))
+    if unknown:
+        raise ValueError(
+            f"{config_file}: unknown key(s) {', '.join(unknown)}; valid keys: "
+            f"{', '.join(k for k in TrainConfig.field_names() if k != 'device')}, [device]"
+        )
+    return doc
 
 
-def accuracy_lines(acc: dict[str, Any], indent: str = "  ") -> list[str]:
-    """The three accuracies, aligned."""
-    rows = [
-        ("training weights (MSB+LSB)", acc["train_weights"]),
-        ("inference, MSB-only", acc["msb_only"]),
-        (f"MSB-only after {acc['retention_s']:g} s retention", acc["msb_retention"]),
-    ]
-    width = max(len(label) for label, _ in rows) + 2
-    return [f"{indent}{label:<{width}}{100 * v:6.2f} %" for label, v in rows]
+def _flag_values(params: dict[str, Any]) -> dict[str, Any]:
+    """The TrainConfig fields the user gave as flags."""
+    values = {field: params[opt] for opt, field in _VALUE_OPTIONS.items() if params.get(opt) is not None}
+    if params.get("resume"):
+        values["resume"] = True
+    if params.get("no_progress"):
+        values["progress"] = False
+    return values
 
 
-def format_summary(s: dict[str, Any], out: str | None) -> str:
-    acc = s["accuracy"]
-    ev = s["split"]["eval"]
-    c = s["counters"]
-    status = "complete" if s.get("complete") else f"stopped after epoch {s.get('epochs_done')} (resumable)"
-    lines = [
-        f"femsyn train: {s['net']} on {s['dataset']} with {s['synapse']} (seed {s['seed']}), "
-        f"{s.get('epochs_done', s['epochs'])}/{s['epochs']} epochs, {status}",
-        f"  train split: {s['split']['train']}",
-        f"  accuracy on {ev}:",
-        *accuracy_lines(acc, "    "),
-        f"  MSB writes {_fmt_int(c.get('msb_writes'))} (max per cell {_fmt_int(c.get('max_cell_writes'))}), "
-        f"LSB pulses {_fmt_int(c.get('pulses'))} (clipped {_fmt_int(c.get('clipped_pulses'))}), "
-        f"lost carries {_fmt_int(c.get('lost_carries'))}",
-        f"  simulated time {float(c.get('time_s', 0.0)):.4g} s, {s['cells']:,} synapses",
-        f"  speed {s['images_per_s']:,.0f} images/s (training), wall {s['wall_s']:.1f} s",
-    ]
-    for w in s.get("warnings", []):
-        # first meaningful line only (the full text is in summary.json)
-        text = next((x.strip() for x in str(w).splitlines() if x.strip() and set(x.strip()) != {"!"}), str(w))
-        lines.append(f"  warning: {text}")
-    if out:
-        lines.append(f"  run directory: {out}")
-    return "\n".join(lines)
+def _default_out(values: dict[str, Any]) -> str:
+    """runs/<net>-<synapse>-seed<S>-<time>."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    net = values.get("net", TrainConfig.net)
+    syn = values.get("synapse", TrainConfig.synapse)
+    return str(Path("runs") / f"{net}-{syn}-seed{values.get('seed', TrainConfig.seed)}-{stamp}")
 
 
 @click.command("train")
@@ -240,8 +202,6 @@ def command(config_file: str | None, as_json: bool, **params: Any) -> None:
     """
     try:
         config = build_config(params, config_file)
-        from femsyn.run import train
-
         summary = train(config)
     except KeyboardInterrupt:
         out = params.get("out")
@@ -251,17 +211,8 @@ def command(config_file: str | None, as_json: bool, **params: Any) -> None:
         )
         sys.exit(130)
     except USER_ERRORS as e:
-        raise click.ClickException(_one_line(e)) from None
+        raise click.ClickException(one_line(e)) from None
     if as_json:
-        import json
-
         click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(format_summary(summary, config.out))
-
-
-def _one_line(e: BaseException) -> str:
-    msg = str(e).strip() or type(e).__name__
-    if isinstance(e, FileNotFoundError) and e.filename and str(e.filename) not in msg:
-        msg = f"{msg}: {e.filename}"
-    return " ".join(msg.split())

@@ -108,19 +108,7 @@ def command(
     from femsyn import bench
     from femsyn.bench.training import DEFAULT_PRESETS
 
-    kernel_list = _csv(kernels)
-    if kernel_list:
-        _check_names(kernel_list, bench.KERNELS, "kernel", "--kernels")
-    net_list = _csv(nets)
-    if net_list:
-        from femsyn.nn.nets import net_names
-
-        _check_names(net_list, net_names(), "net", "--nets")
-    preset_list = _csv(presets)
-    if preset_list:
-        from femsyn import presets as all_presets
-
-        _check_names(preset_list, all_presets(), "preset", "--presets")
+    kernel_list, net_list, preset_list = _checked_lists(kernels, nets, presets)
 
     def progress(msg: str) -> None:
         click.echo(f"  .. {msg}", err=True)
@@ -148,6 +136,26 @@ def command(
     else:
         click.echo(bench.format_report(result))
     sys.stdout.flush()
+
+
+def _checked_lists(
+    kernels: str | None, nets: str | None, presets: str | None
+) -> tuple[list[str] | None, list[str] | None, list[str] | None]:
+    """The --kernels / --nets / --presets lists (None: not given), every name checked."""
+    from femsyn.bench import KERNELS
+    from femsyn.device import presets as all_presets
+    from femsyn.nn.nets import net_names
+
+    kernel_list = _csv(kernels)
+    if kernel_list:
+        _check_names(kernel_list, KERNELS, "kernel", "--kernels")
+    net_list = _csv(nets)
+    if net_list:
+        _check_names(net_list, net_names(), "net", "--nets")
+    preset_list = _csv(presets)
+    if preset_list:
+        _check_names(preset_list, all_presets(), "preset", "--presets")
+    return kernel_list, net_list, preset_list
 
 
 def _json_default(o: object) -> object:

@@ -1,7 +1,8 @@
 """The `femsyn` command line: a thin click group over the library.
 
-Each subcommand lives in ``femsyn/commands/<name>.py`` and only builds a configuration and calls
-the library, so everything the CLI does is also reachable from Python.
+Each subcommand lives in ``femsyn/cli/<name>.py`` and only parses its options, builds a
+configuration, calls the library and prints, so everything the CLI does is also reachable from
+Python.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import importlib
 
 import click
 
-# name -> module under femsyn.commands; imported lazily so `femsyn --help` stays fast and one
+# name -> module under femsyn.cli; imported lazily so `femsyn --help` stays fast and one
 # broken optional dependency (e.g. matplotlib for reports) never takes down `femsyn train`.
 _COMMANDS = {
     "train": "train",
@@ -28,7 +29,7 @@ class _LazyGroup(click.Group):
         module_name = _COMMANDS.get(name)
         if module_name is None:
             return None
-        module = importlib.import_module(f"femsyn.commands.{module_name}")
+        module = importlib.import_module(f"femsyn.cli.{module_name}")
         return module.command
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
-from femsyn.commands.train import USER_ERRORS, _one_line, accuracy_lines
+from femsyn.cli.errors import USER_ERRORS, one_line
+from femsyn.cli.output import accuracy_lines
+from femsyn.run import evaluate_checkpoint
 
 
 @click.command("eval")
@@ -27,12 +29,10 @@ from femsyn.commands.train import USER_ERRORS, _one_line, accuracy_lines
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print the result as JSON.")
 def command(path: str, retention_s: float | None, data_dir: str | None, as_json: bool) -> None:
     """Evaluate the checkpoint in PATH (a run directory or a checkpoint.npz)."""
-    from femsyn.run import evaluate_checkpoint
-
     try:
         r: dict[str, Any] = evaluate_checkpoint(path, retention_s=retention_s, data_dir=data_dir)
     except USER_ERRORS as e:
-        raise click.ClickException(_one_line(e)) from None
+        raise click.ClickException(one_line(e)) from None
     if as_json:
         click.echo(json.dumps(r, indent=2))
         return
