@@ -46,6 +46,7 @@ MOVED: dict[str, str] = {
 SPLIT: dict[str, tuple[str, ...]] = {
     "femsyn.train": ("femsyn.run",),
     "femsyn.bench_train": ("femsyn.bench.training", "femsyn.bench.memory", "femsyn.bench.format"),
+    "femsyn.commands.train": ("femsyn.cli.train", "femsyn.cli.output", "femsyn.cli.errors"),
 }
 
 #: the old module that, called, runs this function (``module:function``)

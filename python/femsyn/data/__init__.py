@@ -21,7 +21,8 @@ Modules: :mod:`~femsyn.data.catalog` (names, classes, normalization, mirrors),
 :mod:`~femsyn.data.locate` (where the files are), :mod:`~femsyn.data.download`,
 :mod:`~femsyn.data.checksums`, the readers :mod:`~femsyn.data.idx` and
 :mod:`~femsyn.data.cifar10`, :mod:`~femsyn.data.cache` (decoded arrays),
-:mod:`~femsyn.data.bundled` (the MNIST sample), :mod:`~femsyn.data.loader` (``load_dataset``).
+:mod:`~femsyn.data.bundled` (the MNIST sample), :mod:`~femsyn.data.loader` (``load_dataset``),
+:mod:`~femsyn.data.tool` (the command line).
 This package needs nothing else of femsyn.
 
 Integrity: MNIST ``.gz`` files are checked against their published SHA-256;
@@ -43,6 +44,7 @@ from femsyn.data.download import fetch_url
 from femsyn.data.errors import BundledSampleWarning, DatasetChecksumError, DatasetFormatError, DatasetNotFoundError
 from femsyn.data.loader import load_dataset
 from femsyn.data.locate import find_dataset
+from femsyn.data.tool import main as main  # python -m femsyn.data (not in __all__, as before)
 
 __all__ = [
     "DATASETS",

@@ -178,6 +178,30 @@ def _seed_list(seeds: int | Iterable[int]) -> list[int]:
     return lst
 
 
+def _finish_run(tm: Any, rd: Path, cfg: Any, say: Callable[[str], None], label: str) -> None:
+    """Make ``rd`` hold the finished run of ``cfg``: reuse it (re-evaluated when only the
+    evaluation changed), resume it from its checkpoint, or train it from the start."""
+    has_ckpt = (rd / "checkpoint.npz").is_file()
+    wanted = _normalize(cfg) if dataclasses.is_dataclass(cfg) else dict(vars(cfg))
+    if find_reusable(rd, wanted):
+        say(f"{label}: reusing finished run in {rd}")
+        stale = _mismatches({k: wanted[k] for k in _EVAL_ONLY_KEYS if k in wanted}, _saved_config(rd) or {})
+        if stale:
+            say(f"    re-evaluating ({'; '.join(stale)})")
+            _reevaluate(tm, rd, cfg)
+    elif has_ckpt:
+        say(f"{label}: resuming unfinished run in {rd}")
+        tm.train(dataclasses.replace(cfg, resume=True))
+    else:
+        say(f"{label}: training into {rd}")
+        # a run that stopped before its first checkpoint: clear what train wrote, so it
+        # can start again (any other file makes train refuse the non-empty directory)
+        for name in _RUN_FILES:
+            (rd / name).unlink(missing_ok=True)
+        rd.mkdir(parents=True, exist_ok=True)
+        tm.train(cfg)
+
+
 def compare(
     net: str,
     dataset: str,
@@ -204,6 +228,7 @@ def compare(
     out = Path(out)
     overrides = {k: v for k, v in train_overrides.items() if v is not None}
     tm = _train_module()
+    say = log or (lambda _msg: None)
     run_dirs: dict[str, list[Path]] = {}
     n_total = len(designs) * len(seed_list)
     i = 0
@@ -212,32 +237,9 @@ def compare(
         for seed in seed_list:
             i += 1
             rd = run_dir_for(out, design, seed)
-            has_ckpt = (rd / "checkpoint.npz").is_file()
             cfg = tm.TrainConfig(net=net, dataset=dataset, synapse=design, seed=seed, out=str(rd), **overrides)
-            wanted = _normalize(cfg) if dataclasses.is_dataclass(cfg) else dict(vars(cfg))
-            if find_reusable(rd, wanted):
-                if log:
-                    log(f"[{i}/{n_total}] {design} seed {seed}: reusing finished run in {rd}")
-                stale = _mismatches({k: wanted[k] for k in _EVAL_ONLY_KEYS if k in wanted}, _saved_config(rd) or {})
-                if stale:
-                    if log:
-                        log(f"    re-evaluating ({'; '.join(stale)})")
-                    _reevaluate(tm, rd, cfg)
-            elif has_ckpt:
-                if log:
-                    log(f"[{i}/{n_total}] {design} seed {seed}: resuming unfinished run in {rd}")
-                tm.train(dataclasses.replace(cfg, resume=True))
-            else:
-                if log:
-                    log(f"[{i}/{n_total}] {design} seed {seed}: training into {rd}")
-                # a run that stopped before its first checkpoint: clear what train wrote, so it
-                # can start again (any other file makes train refuse the non-empty directory)
-                for name in _RUN_FILES:
-                    (rd / name).unlink(missing_ok=True)
-                rd.mkdir(parents=True, exist_ok=True)
-                tm.train(cfg)
+            _finish_run(tm, rd, cfg, say, f"[{i}/{n_total}] {design} seed {seed}")
             run_dirs[design].append(rd)
     report = build_report(run_dirs, out, net=net, dataset=dataset, command=command)
-    if log:
-        log(f"report: {out / 'report.md'} and {report}")
+    say(f"report: {out / 'report.md'} and {report}")
     return report
