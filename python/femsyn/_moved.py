@@ -1,16 +1,16 @@
 """The module paths of the flat femsyn layout, still importable, with a DeprecationWarning.
 
-Until version 0.1 femsyn was one folder of modules (``femsyn.train``, ``femsyn.devices``, ...).
+femsyn used to be one folder of modules (``femsyn.train``, ``femsyn.devices``, ...).
 Their code now lives in subpackages; :data:`MOVED` says where. ``import femsyn.layers`` warns
 once and gives ``femsyn.nn.layers`` itself (the same module object, so a name read or patched
 through the old path is the one the library uses). No file sits at an old path: a branch that
 still edits ``femsyn/layers.py`` merges into ``femsyn/nn/layers.py`` by git's rename detection.
 
-Two old modules were split over several new ones; their old path gives a proxy module that reads
-each name from the first new module holding it (:data:`SPLIT`). ``femsyn.train`` is such a proxy
-and is also callable: the package exports the *function* ``femsyn.train``, and importing the
-submodule ``femsyn.train`` rebinds that package attribute to the module, so the module must
-train when called for ``femsyn.train(config)`` to work whichever was imported first.
+Old modules whose names now live in several modules (:data:`SPLIT`) give a proxy module that
+reads each name from the first new module holding it. ``femsyn.train`` is such a proxy and is
+also callable: the package exports the *function* ``femsyn.train``, and importing the submodule
+``femsyn.train`` rebinds that package attribute to the module, so the module must train when
+called for ``femsyn.train(config)`` to work whichever was imported first.
 
 Nothing here imports the rest of femsyn before an old path is imported (the layering test counts
 only literal import targets; the names below are data).

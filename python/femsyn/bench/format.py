@@ -129,6 +129,7 @@ def _target_lines(checks: list[dict[str, Any]]) -> list[str]:
 
 
 def format_training(t: dict[str, Any]) -> str:
+    """The training-steps table: images/s per net and preset, and the ratios to the reference."""
     ref = t.get("reference", "float")
     rows = []
     for r in t["results"]:

@@ -20,6 +20,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def one_line(e: BaseException) -> str:
+    """The error's message on one line (a missing file's name included)."""
     msg = str(e).strip() or type(e).__name__
     if isinstance(e, FileNotFoundError) and e.filename and str(e.filename) not in msg:
         msg = f"{msg}: {e.filename}"

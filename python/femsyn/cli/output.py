@@ -26,6 +26,7 @@ def accuracy_lines(acc: dict[str, Any], indent: str = "  ") -> list[str]:
 
 
 def format_summary(s: dict[str, Any], out: str | None) -> str:
+    """What ``femsyn train`` prints: splits, the three accuracies, counters, speed, warnings."""
     acc = s["accuracy"]
     ev = s["split"]["eval"]
     c = s["counters"]

@@ -67,6 +67,7 @@ _MIRRORS = {
 
 
 def dataset_names() -> tuple[str, ...]:
+    """The datasets femsyn reads (canonical names)."""
     return DATASETS
 
 

@@ -22,6 +22,7 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m femsyn.data``; returns the exit status."""
     args = _parser().parse_args(argv)
     if args.cmd == "where":
         return _where(args)

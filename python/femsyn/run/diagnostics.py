@@ -60,6 +60,8 @@ def diagnose_epoch(
     chance: float,
     warn: Any,
 ) -> None:
+    """Warn (through ``warn(key, msg)``) about what the epoch's row and counters show: chance
+    accuracy, clipped pulses, cells pinned at an MSB rail, a hybrid run without MSB writes."""
     e = row["epoch"]
     kind = getattr(device, "kind", None)
     if row["train_acc"] <= chance:

@@ -30,10 +30,12 @@ _MAX_COUNTERS = ("images", "time_s", "max_cell_writes")
 
 
 def counters(net: Sequential) -> list[dict[str, Any]]:
+    """Each weighted layer's array counters, in layer order."""
     return [dict(layer.array.counters()) for layer in net.synaptic_layers]
 
 
 def sum_counters(per_layer: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Counters of the whole net: event counts summed over layers, clocks and maxima shared (max)."""
     out: dict[str, Any] = {}
     for k in _SUM_COUNTERS:
         out[k] = sum(c.get(k, 0) for c in per_layer)
@@ -47,6 +49,7 @@ def sum_counters(per_layer: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def write_metrics(out: Path, history: list[dict[str, Any]]) -> None:
+    """metrics.jsonl and metrics.csv, one row per epoch so far (rewritten atomically)."""
     atomic_write_bytes(out / "metrics.jsonl", "".join(json.dumps(h) + "\n" for h in history).encode())
     buf = io.StringIO()
     if history:
@@ -57,4 +60,5 @@ def write_metrics(out: Path, history: list[dict[str, Any]]) -> None:
 
 
 def write_json(path: Path, obj: Any) -> None:
+    """A JSON document, written atomically."""
     atomic_write_bytes(path, (json.dumps(obj, indent=2, allow_nan=True) + "\n").encode())

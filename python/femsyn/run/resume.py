@@ -62,6 +62,8 @@ def prepare_run_dir(config: TrainConfig, out: Path | None) -> dict[str, Any] | N
 
 
 def check_resume(config: TrainConfig, state: dict[str, Any]) -> None:
+    """Raise ValueError unless ``state`` is a femsyn checkpoint of ``config``'s run (fields in
+    RESUME_FREE_FIELDS may differ)."""
     if state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"checkpoint format {state.get('format')!r} is not {CHECKPOINT_FORMAT!r}")
     saved = dict(state["config"])
@@ -74,6 +76,7 @@ def check_resume(config: TrainConfig, state: dict[str, Any]) -> None:
 
 
 def restore_net(net: Sequential, model_state: dict[str, Any]) -> None:
+    """Put the checkpoint's arrays (full device state) and biases into the net's layers."""
     layers = net.synaptic_layers
     if len(model_state["arrays"]) != len(layers):
         raise ValueError(f"checkpoint has {len(model_state['arrays'])} weighted layers, the net has {len(layers)}")
@@ -87,6 +90,7 @@ def restore_net(net: Sequential, model_state: dict[str, Any]) -> None:
 
 
 def model_state(net: Sequential) -> dict[str, Any]:
+    """The net's part of a checkpoint: every array's state, every bias, the layer names."""
     return {
         "arrays": [layer.array.state_dict() for layer in net.synaptic_layers],
         "biases": [layer.b.copy() for layer in net.synaptic_layers],
@@ -101,6 +105,7 @@ def load_run_config(path: str | os.PathLike) -> TrainConfig:
 
 
 def checkpoint_path(path: str | os.PathLike) -> Path:
+    """The checkpoint file of a run directory (or the file itself); FileNotFoundError if none."""
     p = Path(path)
     if p.is_dir():
         p = p / CHECKPOINT

@@ -19,6 +19,7 @@ RETENTION_CURVE_S = (0.0, 1e2, 1e3, 1e4, 1e5)
 
 
 def device_dict(device: Any) -> dict[str, Any]:
+    """A device (DeviceParams or mapping) as a plain dict."""
     return dataclasses.asdict(device) if dataclasses.is_dataclass(device) else dict(device)
 
 
@@ -35,6 +36,8 @@ def final_summary(
     images_per_s: float,
     wall_s: float,
 ) -> dict[str, Any]:
+    """summary.json: final accuracies (training weights, MSB-only, after retention, a retention
+    curve), the history, counters summed and per layer, the configuration and the warnings."""
     evaluator.reset()
     acc_train = evaluator(inference=False)
     acc_msb = evaluator(inference=True)

@@ -36,6 +36,7 @@ class Accuracy:
 
 
 def accuracy_numbers(runs: Mapping[str, list[RunData]]) -> Accuracy:
+    """Mean and std over seeds of each accuracy, and the ideal design each design is compared to."""
     acc: dict[str, dict[str, tuple[float, float]]] = {}
     for design, rs in runs.items():
         acc[design] = {k: mean_std([r.summary.get("accuracy", {}).get(k, math.nan) for r in rs]) for k in KEYS}
@@ -77,6 +78,7 @@ def retention_label(runs: Mapping[str, list[RunData]]) -> str:
 def accuracy_section(
     runs: Mapping[str, list[RunData]], numbers: Accuracy, paper: Mapping[str, float], plots: Mapping[str, str]
 ) -> list[tuple]:
+    """The accuracy table and the two accuracy plots."""
     return [
         ("h2", "Accuracy"),
         (

@@ -47,6 +47,7 @@ def claim_numbers(designs: list[str], costs: Costs) -> Claims:
 
 
 def claims_section(claims: Claims, costs: Costs) -> list[tuple]:
+    """The claims table (and the note on the paper's reference pulse)."""
     others, not_run = claims.others, claims.not_run
     note = _pulse_note(claims, costs)
     return [

@@ -33,6 +33,7 @@ class Costs:
 
 
 def cost_numbers(runs: Mapping[str, list[RunData]], devices: Mapping[str, dict[str, Any]]) -> Costs:
+    """The cell costs of each design (from its device dict) and the costs of each of its runs."""
     cell: dict[str, CellCosts | None] = {}
     for d in runs:
         try:
@@ -46,6 +47,7 @@ def cost_numbers(runs: Mapping[str, list[RunData]], devices: Mapping[str, dict[s
 
 
 def cost_section(runs: Mapping[str, list[RunData]], costs: Costs) -> list[tuple]:
+    """The cell-cost table: per cell, then per training run (mean over seeds)."""
     designs = list(runs)
     return [
         ("h2", "Cell cost"),
@@ -107,6 +109,7 @@ def _rows(designs: list[str], costs: Costs) -> list[list[str]]:
 
 
 def assumptions_section() -> list[tuple]:
+    """Every constant of the cost model, with its source."""
     return [
         ("h2", "Cost-model assumptions"),
         (

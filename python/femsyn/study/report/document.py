@@ -17,6 +17,7 @@ def _md_cell(s: Any) -> str:
 
 
 def render_md(blocks: list[tuple]) -> str:
+    """The blocks as Markdown."""
     out: list[str] = []
     for b in blocks:
         kind = b[0]
@@ -53,6 +54,7 @@ p.note{color:#555;font-size:.9em}
 
 
 def render_html(blocks: list[tuple], out_dir: Path, title: str) -> str:
+    """The blocks as one HTML page, images embedded (read from ``out_dir``)."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

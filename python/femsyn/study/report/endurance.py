@@ -15,6 +15,7 @@ __all__ = ["endurance_section"]
 
 
 def endurance_section(runs: Mapping[str, list[RunData]], costs: Costs, plots: Mapping[str, str]) -> list[tuple]:
+    """The endurance table and the MSB-write and LSB-trace plots."""
     return [
         ("h2", "Endurance"),
         (

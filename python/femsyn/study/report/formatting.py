@@ -11,6 +11,7 @@ __all__ = ["fmt_count", "fmt_si", "mean_std", "pct", "pp"]
 
 
 def mean_std(xs: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample std of the finite values (std nan from one value; both nan from none)."""
     a = np.asarray([x for x in xs if x is not None and not math.isnan(float(x))], dtype=float)
     if a.size == 0:
         return math.nan, math.nan
@@ -18,6 +19,7 @@ def mean_std(xs: Sequence[float]) -> tuple[float, float]:
 
 
 def pct(m: float, s: float | None = None) -> str:
+    """A fraction as a percentage (with ± std when given)."""
     if m is None or math.isnan(m):
         return "—"
     if s is None:
@@ -28,6 +30,7 @@ def pct(m: float, s: float | None = None) -> str:
 
 
 def pp(x: float) -> str:
+    """A difference of fractions in signed percentage points."""
     if x is None or math.isnan(x):
         return "—"
     return f"{100 * x:+.2f} pp"
@@ -63,6 +66,7 @@ def fmt_si(x: float | None, unit: str, digits: int = 3) -> str:
 
 
 def fmt_count(x: float) -> str:
+    """A count with thousands separators (3 significant digits from a million on)."""
     if x is None or math.isnan(x):
         return "—"
     if math.isinf(x):

@@ -86,11 +86,13 @@ def display_path(path: Path, base: Path) -> str:
 
 
 def writes_flat(run: RunData) -> np.ndarray:
+    """Per-cell MSB write counts of every layer of a run, in one flat array."""
     arrs = [np.asarray(a).ravel() for a in run.writes.values() if np.asarray(a).dtype.kind in "iu"]
     return np.concatenate(arrs) if arrs else np.zeros(0, dtype=np.uint32)
 
 
 def most_written(run: RunData) -> str:
+    """Where the most-written cell of a run is, and how often it was written."""
     best: tuple[int, str] | None = None
     for name, a in run.writes.items():
         a = np.asarray(a)
