@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Diagnostics", "TrainingDivergedError", "TrainingWarning", "diagnose_epoch"]
+__all__ = ["Diagnostics", "TrainingDivergedError", "TrainingWarning", "chance_level", "diagnose_epoch"]
 
 # Diagnostics thresholds.
 _LSB_CLIP_WARN = 0.05  # fraction of LSB pulses clipped at the rails in an epoch
@@ -25,6 +25,11 @@ class TrainingDivergedError(RuntimeError):
 
 class TrainingWarning(UserWarning):
     """A training diagnostic (stall, saturation, clipping, ...); also recorded in summary['warnings']."""
+
+
+def chance_level(num_classes: int) -> float:
+    """Training accuracy at or below this counts as "at chance" (not learning)."""
+    return _CHANCE_FACTOR / num_classes
 
 
 class Diagnostics:

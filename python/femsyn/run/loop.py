@@ -34,7 +34,7 @@ from femsyn.nn.optim import SGD, lr_at
 from femsyn.run.augment import augment_batch
 from femsyn.run.checkpoint import atomic_savez, save_checkpoint
 from femsyn.run.config import TrainConfig
-from femsyn.run.diagnostics import _CHANCE_FACTOR, Diagnostics, TrainingDivergedError, diagnose_epoch
+from femsyn.run.diagnostics import Diagnostics, TrainingDivergedError, chance_level, diagnose_epoch
 from femsyn.run.evaluation import Evaluator
 from femsyn.run.inputs import build_config_net, load_training_data
 from femsyn.run.metrics import counters, write_json, write_metrics
@@ -166,7 +166,7 @@ class _TrainingRun:
         after = counters(self.net)
         row = self._epoch_row(epoch, before, after, accuracies, (loss_sum, correct_sum, seen), dt_train, t_epoch)
         self.history.append(row)
-        chance = _CHANCE_FACTOR / self.data.num_classes
+        chance = chance_level(self.data.num_classes)
         diagnose_epoch(row, before, after, self.layers, self.device, chance, self.diagnostics.warn)
         if self.out is not None:
             write_metrics(self.out, self.history)
