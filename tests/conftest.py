@@ -15,3 +15,12 @@ def data_root() -> Path:
     if not root or not Path(root).is_dir():
         pytest.skip("FEMSYN_DATA is not set to the datasets folder")
     return Path(root)
+
+
+@pytest.fixture
+def bundled_mnist(monkeypatch, tmp_path) -> None:
+    """Runs use the MNIST sample bundled with femsyn (offline, 5000/1000 images), whatever
+    $FEMSYN_DATA says; Dask worker processes started inside the test inherit this."""
+    monkeypatch.delenv("FEMSYN_DATA", raising=False)
+    monkeypatch.setenv("FEMSYN_OFFLINE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))

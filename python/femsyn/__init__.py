@@ -19,7 +19,8 @@ The package, one concept per subpackage:
   sample;
 * ``femsyn.run``: training configuration, the training loop, checkpoints, diagnostics,
   evaluation;
-* ``femsyn.study``: design comparisons (``femsyn.study.compare``), reports and plots;
+* ``femsyn.study``: design comparisons (``femsyn.study.compare``), parameter sweeps on Dask
+  (``femsyn.sweep``, :mod:`femsyn.study.sweep`), reports and plots;
 * ``femsyn.bench``: machine limits, kernel and training benchmarks;
 * ``femsyn.cli``: the ``femsyn`` command, thin click commands over the library.
 
@@ -39,6 +40,7 @@ from .data import load_dataset
 from .device import DeviceParams, preset, presets
 from .nn.nets import build_net
 from .run import TrainConfig, evaluate_checkpoint, train
+from .study.sweep import sweep
 
 _moved.install()  # the old module paths (femsyn.train, femsyn.devices, ...) still import, with a warning
 
@@ -54,5 +56,6 @@ __all__ = [
     "preset",
     "presets",
     "set_num_threads",
+    "sweep",
     "train",
 ]

@@ -1,5 +1,5 @@
-"""The report as one list of blocks (headings, paragraphs, tables, images), rendered to Markdown
-and to a self-contained HTML page (every image embedded as a base64 data URI)."""
+"""The report as one list of blocks (headings, paragraphs, tables, images, code), rendered to
+Markdown and to a self-contained HTML page (every image embedded as a base64 data URI)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def render_md(blocks: list[tuple]) -> str:
             out.append("")
         elif kind == "img":
             out.append(f"![{b[2]}]({b[1]})\n")
+        elif kind == "code":  # ("code", text, language)
+            out.append(f"```{b[2] if len(b) > 2 else ''}\n{b[1]}\n```\n")
     return "\n".join(out) + "\n"
 
 
@@ -50,6 +52,7 @@ th{background:#f3f5f8}td:first-child,th:first-child{text-align:left}
 tr:nth-child(even) td{background:#fafbfc}
 img{max-width:100%;border:1px solid #eee;margin:.4em 0}
 p.note{color:#555;font-size:.9em}
+pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:.85em}
 """
 
 
@@ -80,6 +83,8 @@ def render_html(blocks: list[tuple], out_dir: Path, title: str) -> str:
             for r in rows:
                 parts.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>")
             parts.append("</tbody></table>")
+        elif kind == "code":
+            parts.append(f"<pre><code>{html.escape(b[1])}</code></pre>")
         elif kind == "img":
             data = base64.b64encode((out_dir / b[1]).read_bytes()).decode("ascii")
             parts.append(
