@@ -17,6 +17,7 @@ _COMMANDS = {
     "train": "train",
     "eval": "eval",
     "compare": "compare",
+    "sweep": "sweep",
     "bench": "bench",
 }
 
@@ -42,6 +43,7 @@ def main() -> None:
     femsyn train --net lenet --synapse femfet-6b     train one network on one synapse design
     femsyn eval RUN_DIR                              accuracies of a saved run
     femsyn compare --net lenet --seeds 3 --out DIR   the paper's comparison, as a report
+    femsyn sweep SPEC.toml --out DIR                 a parameter sweep on Dask, as a report
     femsyn bench --quick                             kernel and training speed on this machine
     """
 
