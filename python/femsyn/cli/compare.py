@@ -90,8 +90,14 @@ def _designs(value: str | None, dataset: str) -> list[str]:
     "--out",
     required=True,
     type=click.Path(file_okay=False, writable=True),
-    help="Comparison folder: runs/<design>/seed<k>/ (reused when finished) and report.{md,html}.",
+    help="Comparison folder: runs/<name>/ (reused when finished), results.csv and report.{md,html}.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Dask LocalCluster worker processes (as femsyn sweep).  [default: the cores; 0: one run after another]",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
 def command(
     net,
     dataset,
@@ -106,6 +112,8 @@ def command(
     data_dir,
     retention_s,
     out,
+    workers,
+    scheduler,
 ) -> None:
     """Train every design x seed and write report.md + a self-contained report.html.
 
@@ -114,12 +122,17 @@ def command(
     femsyn compare --net vgg --dataset cifar10 --designs ideal-8b,femfet-8b --out cmp-cifar
 
     Finished runs found in --out with the same configuration are reused, so an interrupted
-    comparison continues where it stopped and the report can be rebuilt for free.
+    comparison continues where it stopped and the report can be rebuilt for free. The runs
+    execute on Dask like `femsyn sweep` (a grid over the designs).
     """
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("give --workers (a LocalCluster) or --scheduler (an existing cluster), not both")
     net = _choice(net, _names("femsyn.nn.nets", "net_names", NETS), "network")
     dataset = _choice(dataset, _names("femsyn.data", "dataset_names", DATASETS), "dataset")
     design_list = _designs(designs, dataset)
     from femsyn.study import compare
+    from femsyn.study.comparison import RunsFailedError
+    from femsyn.study.sweep.execute import SweepSetupError
 
     try:
         report = compare(
@@ -138,7 +151,9 @@ def command(
             val_size=val_size,
             data_dir=data_dir,
             retention_s=retention_s,
+            workers=workers,
+            scheduler=scheduler,
         )
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, RunsFailedError, SweepSetupError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(str(report))
