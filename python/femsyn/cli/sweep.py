@@ -136,6 +136,7 @@ def _run(
 
 def _dry_run(plan: Any, workers: int | None) -> None:
     from femsyn.study.sweep.estimate import estimate, fmt_duration
+    from femsyn.study.sweep.spec import fmt_value
 
     est = estimate(plan, workers or os.cpu_count() or 1)
     keys = [a.key for a in plan.spec.axes]
@@ -150,7 +151,7 @@ def _dry_run(plan: Any, workers: int | None) -> None:
         body.append(
             [
                 str(p.index),
-                *[_fmt(p.axes[k]) for k in keys],
+                *[fmt_value(p.axes[k]) for k in keys],
                 str(p.seed),
                 run.name,
                 state,
@@ -167,7 +168,3 @@ def _dry_run(plan: Any, workers: int | None) -> None:
     )
     if pending:
         click.echo(f"estimate: {est.how()}")
-
-
-def _fmt(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)

@@ -1,7 +1,9 @@
-"""Studies over many runs: a design comparison (train every design x seed, reuse finished runs)
-and its report (accuracy, cell cost, the paper's claims, endurance, plots).
+"""Studies over many runs: parameter sweeps on Dask, the paper's design comparison (a preset of the
+sweep engine) and their reports (accuracy, cell cost, the paper's claims, endurance, Pareto fronts).
 
-* :mod:`femsyn.study.comparison`: ``compare(net, dataset, designs, seeds, out)``;
+* :mod:`femsyn.study.sweep`: ``sweep(spec, out)`` (also ``femsyn.sweep``), the engine;
+* :mod:`femsyn.study.comparison`: ``compare(net, dataset, designs, seeds, out)``, a grid over the
+  designs, with :mod:`femsyn.study.legacy_runs` for comparison folders of earlier versions;
 * :mod:`femsyn.study.report`: ``build_report(run_dirs_by_design, out)`` from run directories alone.
 """
 

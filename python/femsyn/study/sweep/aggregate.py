@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from femsyn.study.report.formatting import mean_std
+from femsyn.study.sweep.spec import fmt_value
 
 __all__ = ["Group", "group_rows", "stats_by"]
 
@@ -30,10 +31,6 @@ class Group:
 
     def label(self) -> str:
         return ", ".join(f"{k}={fmt_value(v)}" for k, v in self.axes.items()) or "all points"
-
-
-def fmt_value(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _num(v: Any) -> float:

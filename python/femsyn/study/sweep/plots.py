@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from femsyn.study.sweep.aggregate import Group, fmt_value, stats_by
+from femsyn.study.sweep.aggregate import Group, stats_by
 from femsyn.study.sweep.pareto import pareto_front
-from femsyn.study.sweep.spec import Axis
+from femsyn.study.sweep.spec import Axis, fmt_value
 
 __all__ = ["MAX_LINES", "ACCURACIES", "plot_heatmap", "plot_pareto", "plot_vs_axis"]
 

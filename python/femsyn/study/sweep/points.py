@@ -19,7 +19,7 @@ from typing import Any
 
 from femsyn.run import TrainConfig
 from femsyn.run.config_file import resolve_device
-from femsyn.study.sweep.spec import SweepSpec
+from femsyn.study.sweep.spec import SweepSpec, fmt_value
 from femsyn.study.sweep.where import SpecError
 
 __all__ = ["Point", "resolve_points"]
@@ -42,7 +42,7 @@ class Point:
 
     def label(self, with_seed: bool = True) -> str:
         """``device.tau_leak_s=0.1, lr=0.02, seed 1``."""
-        parts = [f"{k}={_fmt(v)}" for k, v in self.axes.items()]
+        parts = [f"{k}={fmt_value(v)}" for k, v in self.axes.items()]
         return ", ".join(parts + ([f"seed {self.seed}"] if with_seed else [])) or (
             f"seed {self.seed}" if with_seed else "-"
         )
@@ -54,10 +54,6 @@ class Point:
         if self.device_overrides:
             lines += ["", "[device]"] + [f"{k} = {_toml_value(v)}" for k, v in self.device_overrides.items()]
         return "\n".join(lines) + "\n"
-
-
-def _fmt(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _toml_value(v: Any) -> str:
@@ -126,5 +122,5 @@ def _explain(spec: SweepSpec, combo: dict[str, Any], seed: int, message: str) ->
             place = axis.where
         elif name in spec.device:
             place = where.at("device", name)
-    point = ", ".join([f"{k}={_fmt(v)}" for k, v in combo.items()] + [f"seed {seed}"])
+    point = ", ".join([f"{k}={fmt_value(v)}" for k, v in combo.items()] + [f"seed {seed}"])
     return f"{place or where.path}: {message} (in the point {point})"

@@ -26,6 +26,7 @@ from femsyn.study.report.runs import RunData
 from femsyn.study.sweep.aggregate import Group, group_rows
 from femsyn.study.sweep.plan import Plan
 from femsyn.study.sweep.plots import plot_heatmap, plot_pareto, plot_vs_axis
+from femsyn.study.sweep.spec import fmt_value
 
 __all__ = ["TARGET_ON", "build_sweep_report"]
 
@@ -128,19 +129,15 @@ def _header(plan: Plan, rows: Sequence[Mapping[str, Any]], title: str, command: 
 
 
 def _axes_section(plan: Plan) -> list[tuple]:
-    rows = [[a.key, a.group, ", ".join(map(_fmt, a.values))] for a in plan.spec.axes]
-    fixed = [f"{k} = {_fmt(v)}" for k, v in plan.spec.base.items()] + [
-        f"device.{k} = {_fmt(v)}" for k, v in plan.spec.device.items()
+    rows = [[a.key, a.group, ", ".join(map(fmt_value, a.values))] for a in plan.spec.axes]
+    fixed = [f"{k} = {fmt_value(v)}" for k, v in plan.spec.base.items()] + [
+        f"device.{k} = {fmt_value(v)}" for k, v in plan.spec.device.items()
     ]
     return [
         ("h2", "Axes"),
         ("table", ["axis", "group", "values"], rows or [["(none)", "", ""]]),
         ("p", "Fixed for every point: " + ("; ".join(fixed) if fixed else "the TrainConfig defaults") + "."),
     ]
-
-
-def _fmt(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _table_section(
@@ -163,7 +160,7 @@ def _table_section(
     for i, g in enumerate(groups[:MAX_TABLE_ROWS]):
         row = [
             str(i + 1),
-            *[_fmt(g.axes[a.key]) for a in axes],
+            *[fmt_value(g.axes[a.key]) for a in axes],
             f"{len(g.rows)}" + (f" (+{g.failed} failed)" if g.failed else ""),
         ]
         row += [pct(*g.stat("acc_train")), pct(*g.stat("acc_msb")), pct(*g.stat("acc_retention"))]

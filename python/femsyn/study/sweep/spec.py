@@ -50,7 +50,7 @@ from femsyn.device import DeviceParams
 from femsyn.run import TrainConfig
 from femsyn.study.sweep.where import SpecError, Where
 
-__all__ = ["AXIS_GROUPS", "Axis", "SweepSpec", "load_spec", "parse_spec"]
+__all__ = ["AXIS_GROUPS", "Axis", "SweepSpec", "fmt_value", "load_spec", "parse_spec", "target_fraction"]
 
 AXIS_GROUPS = ("grid", "zip", "random")
 _TOP_KEYS = ("seeds", "title", "target_acc", "base", "device", *AXIS_GROUPS)
@@ -356,6 +356,11 @@ def _target(doc: dict[str, Any], where: Where) -> float | None:
     except ValueError as e:
         where.fail("", "target_acc", str(e))
         raise  # unreachable
+
+
+def fmt_value(v: Any) -> str:
+    """An axis value as tables and labels write it (``0.1``, ``1e-05``, ``femfet-6b``)."""
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def target_fraction(value: Any) -> float:
