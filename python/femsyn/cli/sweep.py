@@ -86,7 +86,7 @@ def command(
     except USER_ERRORS as e:
         raise click.ClickException(one_line(e)) from None
     if dry_run:
-        _dry_run(plan, workers)
+        _dry_run(plan, workers, scheduler)
         return
     command = ["femsyn", "sweep", spec, "--out", out]
     for flag, value in (("--workers", workers), ("--scheduler", scheduler), ("--target-acc", target_acc)):
@@ -134,7 +134,8 @@ def _run(
         )
 
 
-def _dry_run(plan: Any, workers: int | None) -> None:
+def _dry_run(plan: Any, workers: int | None, scheduler: str | None) -> None:
+    """The points, what DIR holds of each, and the estimated time (nothing is trained)."""
     from femsyn.study.sweep.estimate import estimate, fmt_duration
     from femsyn.study.sweep.spec import fmt_value
 
@@ -162,9 +163,16 @@ def _dry_run(plan: Any, workers: int | None) -> None:
     for r in [head, *body]:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     pending = len(plan.pending)
-    click.echo(
-        f"{len(plan.points)} points, {len(plan.runs)} runs ({pending} to run); estimated time: "
-        f"{fmt_duration(est.sweep_s)} on {est.workers} worker(s) (runs in total: {fmt_duration(est.total_s)})"
-    )
+    what = f"{len(plan.points)} points, {len(plan.runs)} runs ({pending} to run); estimated time: "
+    if scheduler is not None:  # a cluster elsewhere: only the runs' time measured here means anything
+        click.echo(
+            what + f"{fmt_duration(est.total_s)} of runs at this machine's speed, shared by the cluster's workers"
+        )
+    else:
+        busy = f", {fmt_duration(est.loaded_s)} at this machine's load now" if est.loaded_s > est.sweep_s * 1.05 else ""
+        click.echo(
+            what + f"{fmt_duration(est.sweep_s)} on {est.workers} worker(s) with the cores to themselves{busy} "
+            f"(load average {est.load:.1f} on {est.cores} cores; runs in total: {fmt_duration(est.total_s)})"
+        )
     if pending:
         click.echo(f"estimate: {est.how()}")

@@ -9,13 +9,16 @@ worker, and its training images/s is measured. Model of one run::
 (every epoch evaluates training and MSB-only weights; the final summary adds the retention
 curve; an evaluation image costs :data:`EVAL_COST` of a training image: a forward pass without
 backward or device update). The sweep's time is the longest worker's when the runs are dealt
-longest first to ``workers`` workers. Other load on the machine makes it longer.
+longest first to ``workers`` workers. That is the time with the cores to the sweep alone;
+:attr:`Estimate.loaded_s` scales it by the machine's load now (the load average plus the
+workers, over the cores).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import heapq
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,13 +55,20 @@ class Estimate:
     sweep_s: float
     workers: int
     speeds: tuple[Speed, ...]
+    load: float = 0.0  # the 1-minute load average before the calibration
+    cores: int = 1
+
+    @property
+    def loaded_s(self) -> float:
+        """The sweep's time if the machine stays as busy as it is (its load plus the workers)."""
+        return self.sweep_s * max(1.0, (self.load + self.workers) / max(self.cores, 1))
 
     def how(self) -> str:
         speeds = "; ".join(f"{s.kind}: {s.images_per_s:,.0f} training images/s" for s in self.speeds)
         return (
             f"calibrated by {CALIBRATION_STEPS} training steps of each kind of run here, on one thread ({speeds}); "
             f"an evaluation image counted as {EVAL_COST:.2g} of a training image; runs dealt longest first to "
-            f"{self.workers} worker(s); other load on the machine makes it longer"
+            f"{self.workers} worker(s); 'at this machine's load' scales that by (load average + workers) / cores"
         )
 
 
@@ -110,6 +120,7 @@ def run_seconds(run: Run, images_per_s: float) -> float:
 def estimate(plan: Plan, workers: int) -> Estimate:
     """Calibrate each kind of pending run, then model the sweep on ``workers`` workers."""
     pending = plan.pending
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     speeds: dict[tuple, Speed] = {}
     for run in pending:
         k = _kind(run.config)
@@ -118,7 +129,7 @@ def estimate(plan: Plan, workers: int) -> Estimate:
     run_s = {r.name: run_seconds(r, speeds[_kind(r.config)].images_per_s) for r in pending}
     n = max(1, min(workers, len(pending)))
     sweep_s = _makespan(list(run_s.values()), n) + (STARTUP_S if pending else 0.0)
-    return Estimate(run_s, sum(run_s.values()), sweep_s, n, tuple(speeds.values()))
+    return Estimate(run_s, sum(run_s.values()), sweep_s, n, tuple(speeds.values()), load, os.cpu_count() or 1)
 
 
 def _makespan(times: Sequence[float], workers: int) -> float:

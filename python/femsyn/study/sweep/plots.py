@@ -155,6 +155,7 @@ def plot_pareto(
     front = pareto_front(xs, ys)
     colors = _distinct([{"c": g.axes.get(color_key)} for g in groups], "c") if color_key else [None]
     fig, ax = plt.subplots(figsize=(7.0, 4.4))
+    shift = {i: 9 * (k % 3) for k, i in enumerate(front)}  # labels of close front points apart
     for i, g in enumerate(groups):
         if math.isnan(xs[i]) or math.isnan(ys[i]):
             continue
@@ -170,7 +171,9 @@ def plot_pareto(
             zorder=3,
         )
         if i in front:
-            ax.annotate(f"#{number[i]}", (xs[i], 100 * ys[i]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+            ax.annotate(
+                f"#{number[i]}", (xs[i], 100 * ys[i]), fontsize=7, xytext=(4, 3 + shift[i]), textcoords="offset points"
+            )
     if front:
         ax.plot([xs[i] for i in front], [100 * ys[i] for i in front], "k--", lw=0.8, zorder=2, label="Pareto front")
     if target is not None:
