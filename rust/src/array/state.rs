@@ -1,0 +1,152 @@
+//! State I/O: everything `state_dict` exports, and the exact rebuild from it.
+
+use super::geometry::Geometry;
+use super::{check_finite, Counters, RngSteps, SynapseArray};
+use crate::device::{DeviceParams, Kind};
+use crate::error::{Error, Result};
+
+/// Version of the `state_dict` layout.
+pub const STATE_FORMAT: i64 = 1;
+
+/// Every piece of state of an array (what `state_dict` exports).
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub rows: usize,
+    pub cols: usize,
+    pub seed: u64,
+    pub w_max: f64,
+    pub device: DeviceParams,
+    pub w: Vec<f32>,
+    pub msb: Vec<u16>,
+    pub lsb: Vec<f32>,
+    pub msb_error: Vec<f32>,
+    pub msb_writes: Vec<u32>,
+    pub step_up: Vec<f32>,
+    pub step_down: Vec<f32>,
+    pub leak_rate: Vec<f32>,
+    pub msb_offset: Vec<f32>,
+    pub pending_dt: f64,
+    pub counters: Counters,
+    pub steps: RngSteps,
+}
+
+impl SynapseArray {
+    /// Full state (clone).
+    pub fn to_state(&self) -> State {
+        State {
+            rows: self.rows,
+            cols: self.cols,
+            seed: self.seed,
+            w_max: self.w_max,
+            device: self.dev.clone(),
+            w: self.w.clone(),
+            msb: self.msb.clone(),
+            lsb: self.lsb.clone(),
+            msb_error: self.msb_error.clone(),
+            msb_writes: self.msb_writes.clone(),
+            step_up: self.step_up.clone(),
+            step_down: self.step_down.clone(),
+            leak_rate: self.leak_rate.clone(),
+            msb_offset: self.msb_offset.clone(),
+            pending_dt: self.pending_dt,
+            counters: self.counters.clone(),
+            steps: self.steps,
+        }
+    }
+
+    /// Rebuild from a [`State`]; continuation is bit-identical to the original.
+    pub fn from_state(s: State) -> Result<SynapseArray> {
+        let mut a = SynapseArray::new(s.rows, s.cols, DeviceParams::default(), s.seed, s.w_max)?;
+        s.device.validate()?;
+        a.geo = Geometry::new(&s.device, s.w_max);
+        a.leak_on = s.device.kind == Kind::Hybrid && s.device.tau_leak_s.is_finite();
+        a.dev = s.device;
+        let n = a.len();
+        let need = |name: &str, got: usize| -> Result<()> {
+            if got != n {
+                Err(Error::value(
+                    &format!("state['{name}']"),
+                    format!(
+                        "expected {n} values (shape ({}, {})), got {got}",
+                        s.rows, s.cols
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let (w, msb, lsb, err, wr, up, down, lr, off) = (
+            s.w,
+            s.msb,
+            s.lsb,
+            s.msb_error,
+            s.msb_writes,
+            s.step_up,
+            s.step_down,
+            s.leak_rate,
+            s.msb_offset,
+        );
+        a.w = Vec::new();
+        a.msb = Vec::new();
+        a.lsb = Vec::new();
+        a.msb_error = Vec::new();
+        a.msb_writes = Vec::new();
+        a.step_up = Vec::new();
+        a.step_down = Vec::new();
+        a.leak_rate = Vec::new();
+        a.msb_offset = Vec::new();
+        match a.dev.kind {
+            Kind::Float => {
+                need("w", w.len())?;
+                check_finite("state['w']", &w)?;
+                a.w = w;
+            }
+            Kind::Ideal | Kind::Hybrid => {
+                need("msb", msb.len())?;
+                let nl = a.geo.n_levels;
+                if let Some(bad) = msb.iter().find(|&&m| m as u32 >= nl) {
+                    return Err(Error::value(
+                        "state['msb']",
+                        format!("level index {bad} out of range [0, {}]", nl - 1),
+                    ));
+                }
+                a.msb = msb;
+                if a.dev.kind == Kind::Hybrid {
+                    for (name, v) in [
+                        ("lsb", &lsb),
+                        ("msb_error", &err),
+                        ("step_up", &up),
+                        ("step_down", &down),
+                        ("leak_rate", &lr),
+                        ("msb_offset", &off),
+                    ] {
+                        need(name, v.len())?;
+                        check_finite(&format!("state['{name}']"), v)?;
+                    }
+                    need("msb_writes", wr.len())?;
+                    a.lsb = lsb;
+                    a.msb_error = err;
+                    a.msb_writes = wr;
+                    a.step_up = up;
+                    a.step_down = down;
+                    a.leak_rate = lr;
+                    a.msb_offset = off;
+                    a.detect_uniform();
+                }
+            }
+        }
+        if !(s.pending_dt.is_finite() && s.pending_dt >= 0.0) {
+            return Err(Error::value(
+                "state['pending_dt_s']",
+                format!(
+                    "invalid value {}; expected a finite value >= 0",
+                    s.pending_dt
+                ),
+            ));
+        }
+        a.pending_dt = if a.leak_on { s.pending_dt } else { 0.0 };
+        a.counters = s.counters;
+        a.steps = s.steps;
+        Ok(a)
+    }
+}

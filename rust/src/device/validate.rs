@@ -1,0 +1,108 @@
+//! Range checks of every field: called whenever a device is built, so an invalid device never
+//! exists.
+
+use super::{DeviceParams, Kind};
+use crate::error::{Error, Result};
+
+impl DeviceParams {
+    /// Check every range. Called whenever a device is built; an invalid device never exists.
+    pub fn validate(&self) -> Result<()> {
+        let finite_ge0 = |field: &str, x: f64| -> Result<()> {
+            if x.is_finite() && x >= 0.0 {
+                Ok(())
+            } else {
+                Err(Error::param(field, x, "finite value >= 0"))
+            }
+        };
+        let finite_gt0 = |field: &str, x: f64| -> Result<()> {
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::param(field, x, "finite value > 0"))
+            }
+        };
+        let gt0_or_inf = |field: &str, x: f64| -> Result<()> {
+            if x > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::param(field, x, "value > 0 (math.inf allowed)"))
+            }
+        };
+        match self.kind {
+            Kind::Hybrid => {
+                if !(1..=8).contains(&self.msb_bits) {
+                    return Err(Error::param(
+                        "msb_bits",
+                        self.msb_bits,
+                        "integer in [1, 8] for kind 'hybrid'",
+                    ));
+                }
+                if self.lsb_bits > 16 {
+                    return Err(Error::param(
+                        "lsb_bits",
+                        self.lsb_bits,
+                        "integer in [0, 16] for kind 'hybrid'",
+                    ));
+                }
+            }
+            Kind::Ideal => {
+                if !(1..=15).contains(&self.msb_bits) {
+                    return Err(Error::param(
+                        "msb_bits",
+                        self.msb_bits,
+                        "integer in [1, 15] (total bits) for kind 'ideal'",
+                    ));
+                }
+            }
+            Kind::Float => {}
+        }
+        if self.max_pulses_per_update == 0 {
+            return Err(Error::param(
+                "max_pulses_per_update",
+                0,
+                "integer in [1, 1048576]",
+            ));
+        }
+        finite_gt0("lsb_headroom_msb_steps", self.lsb_headroom_msb_steps)?;
+        if self.lsb_headroom_msb_steps > 1e3 {
+            return Err(Error::param(
+                "lsb_headroom_msb_steps",
+                self.lsb_headroom_msb_steps,
+                "value in (0, 1000]",
+            ));
+        }
+        let a = self.step_asymmetry_rel;
+        if !(a.is_finite() && a > -1.0 && a < 1.0) {
+            return Err(Error::param("step_asymmetry_rel", a, "value in (-1, 1)"));
+        }
+        finite_ge0("step_d2d_rel", self.step_d2d_rel)?;
+        finite_ge0("step_c2c_rel", self.step_c2c_rel)?;
+        let s = self.lsb_soft_saturation;
+        if !(0.0..=1.0).contains(&s) {
+            return Err(Error::param("lsb_soft_saturation", s, "value in [0, 1]"));
+        }
+        gt0_or_inf("tau_leak_s", self.tau_leak_s)?;
+        finite_ge0("tau_leak_d2d_rel", self.tau_leak_d2d_rel)?;
+        finite_ge0("t_image_s", self.t_image_s)?;
+        finite_ge0("carry_threshold", self.carry_threshold)?;
+        finite_ge0("lsb_read_noise_steps", self.lsb_read_noise_steps)?;
+        finite_ge0("msb_prog_sigma_rel", self.msb_prog_sigma_rel)?;
+        finite_ge0("msb_d2d_rel", self.msb_d2d_rel)?;
+        finite_ge0("msb_read_noise_rel", self.msb_read_noise_rel)?;
+        if self.endurance_cycles.is_nan() || self.endurance_cycles < 0.0 {
+            return Err(Error::param(
+                "endurance_cycles",
+                self.endurance_cycles,
+                "value >= 0 (math.inf allowed)",
+            ));
+        }
+        gt0_or_inf("tau_retention_s", self.tau_retention_s)?;
+        finite_gt0("pulse_width_s", self.pulse_width_s)?;
+        finite_ge0("pulse_current_a", self.pulse_current_a)?;
+        finite_gt0("c_node_f", self.c_node_f)?;
+        finite_gt0("v_dd_v", self.v_dd_v)?;
+        finite_ge0("msb_write_time_s", self.msb_write_time_s)?;
+        finite_ge0("msb_write_voltage_v", self.msb_write_voltage_v)?;
+        Ok(())
+    }
+}
