@@ -311,3 +311,16 @@ def test_overflow_at_msb_rail(residual):
     else:
         assert c["lost_carries"] == 3 and c["overflow_carries"] == 3
         assert arr.lsb()[0, 0] == 0
+
+
+@pytest.mark.parametrize("tau", [math.inf, 1e3, 1.0])
+def test_zero_change_gives_no_msb_writes(tau):
+    # issue 9: a keep carry at +N_L/2 left exactly -N_L/2 and carried back at every step
+    arr = SynapseArray(100, 100, preset("femfet-6b").replace(tau_leak_s=tau), seed=0, w_max=0.2)
+    arr.program(np.random.default_rng(0).uniform(-0.1, 0.1, (100, 100)).astype(np.float32))
+    assert np.abs(arr.lsb()).max() <= 8
+    z = np.zeros((100, 100), np.float32)
+    for _ in range(20):
+        arr.step(z, images=64)
+    arr.transfer()
+    assert arr.counters()["msb_writes"] == 0

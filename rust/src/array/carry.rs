@@ -2,7 +2,7 @@
 //! `update` and by the transfer protocols).
 
 use super::counters::Tally;
-use super::pulses::round_half_away;
+use super::pulses::{round_half_away, round_half_toward_zero};
 use super::SynapseArray;
 use crate::device::Residual;
 use crate::rng::Key;
@@ -41,28 +41,34 @@ impl CarryCfg {
         writes: &mut u32,
         t: &mut Tally,
     ) {
-        if self.read_noise == 0.0 {
-            if self.adc_q == 0.0 && x.abs() < 0.5 * self.n_l {
-                // exact shortcut: round(x / N_L) == 0 (N_L is a power of two)
-                return;
-            }
-            if self.overflow
-                && self.residual == Residual::Keep
+        let c = if self.overflow {
+            // The overflow trigger is a comparator on the analog LSB (|lsb| > h, h >= N_L / 2,
+            // so c != 0); the carry moves round(lsb / N_L) steps of the exact charge. The ADC
+            // and its read noise belong to the read-all transfer.
+            if self.residual == Residual::Keep
                 && ((*x > 0.0 && *msb as i64 == self.max_index) || (*x < 0.0 && *msb == 0))
             {
                 // exact shortcut: the carry points into the rail the MSB already sits at
                 return;
             }
-        }
-        let mut read = *x as f64;
-        if self.read_noise > 0.0 {
-            read += self.read_noise * self.key_read.normal32(g) as f64;
-        }
-        if self.adc_q > 0.0 {
-            let l = self.l_max as f64;
-            read = ((read / self.adc_q).round() * self.adc_q).clamp(-l, l);
-        }
-        let c = round_half_away(read / self.n_l as f64);
+            round_half_away(*x as f64 / self.n_l as f64)
+        } else {
+            if self.read_noise == 0.0 && self.adc_q == 0.0 && x.abs() <= 0.5 * self.n_l {
+                // exact shortcut: round_half_toward_zero(x / N_L) == 0 (N_L a power of two)
+                return;
+            }
+            let mut read = *x as f64;
+            if self.read_noise > 0.0 {
+                read += self.read_noise * self.key_read.normal32(g) as f64;
+            }
+            if self.adc_q > 0.0 {
+                let l = self.l_max as f64;
+                read = ((read / self.adc_q).round() * self.adc_q).clamp(-l, l);
+            }
+            // ties toward zero: an LSB of exactly +-N_L / 2 (where `program` may leave it)
+            // carries nothing, so a read-all transfer never writes a cell that holds no charge
+            round_half_toward_zero(read / self.n_l as f64)
+        };
         if c == 0 || *writes > self.end_lim {
             // nothing to carry, or worn out ("stuck": keeps its level and LSB)
             return;

@@ -12,7 +12,8 @@ use rayon::prelude::*;
 impl SynapseArray {
     /// Initial write of the weights `w` (row-major, rows*cols values).
     /// float: copied. ideal: level by the configured rounding. hybrid: MSB = nearest level,
-    /// LSB = residual in pulses (rounded per `rounding`, clipped at +-L_max), MSB programming
+    /// LSB = residual in pulses (rounded per `rounding`, clipped at +-min(N_L / 2, L_max), i.e.
+    /// inside the no-carry band), MSB programming
     /// error drawn. Not counted as MSB writes.
     pub fn program(&mut self, w: &[f32]) -> Result<()> {
         check_len("w", w.len(), self.rows, self.cols)?;
@@ -43,7 +44,9 @@ impl SynapseArray {
             }
             Kind::Hybrid => {
                 let sigma = self.dev.msb_prog_sigma_rel * 2.0 * self.w_max;
-                let l_max = geo.l_max as f64;
+                // inside the no-carry band: |lsb| <= N_L / 2 <= h, which neither the overflow
+                // trigger (|lsb| > h) nor a read-all carry (ties toward zero) acts on
+                let l_max = (geo.l_max as f64).min(0.5 * geo.n_l as f64);
                 let off = &self.msb_offset;
                 let chunks = hybrid_chunks(
                     &mut self.msb,

@@ -73,6 +73,17 @@ pub fn round_half_away(v: f64) -> i64 {
     }
 }
 
+/// Round half toward zero (|v| < 2^52): the periodic carry's tie rule.
+#[inline]
+pub fn round_half_toward_zero(v: f64) -> i64 {
+    let q = (v.abs() - 0.5).ceil().max(0.0) as i64;
+    if v < 0.0 {
+        -q
+    } else {
+        q
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +142,24 @@ mod tests {
             R_MAX,
         ] {
             assert_eq!(ffloor(r), r.floor() as i32, "{r}");
+        }
+    }
+
+    #[test]
+    fn round_half_toward_zero_ties() {
+        for (v, want) in [
+            (0.0, 0),
+            (0.5, 0),
+            (-0.5, 0),
+            (0.500_001, 1),
+            (-0.500_001, -1),
+            (1.5, 1),
+            (-1.5, -1),
+            (1.51, 2),
+            (2.49, 2),
+            (0.49, 0),
+        ] {
+            assert_eq!(round_half_toward_zero(v), want, "{v}");
         }
     }
 }

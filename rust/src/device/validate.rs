@@ -103,6 +103,57 @@ impl DeviceParams {
         finite_gt0("v_dd_v", self.v_dd_v)?;
         finite_ge0("msb_write_time_s", self.msb_write_time_s)?;
         finite_ge0("msb_write_voltage_v", self.msb_write_voltage_v)?;
+        if self.kind == Kind::Hybrid {
+            self.validate_carry()?;
+        }
+        Ok(())
+    }
+
+    /// The carry band and the ADC grid: combinations for which a carry could oscillate or never
+    /// fire are rejected (see `array::carry` for the rule they protect).
+    fn validate_carry(&self) -> Result<()> {
+        let thr = self.carry_threshold;
+        let head = self.lsb_headroom_msb_steps;
+        if thr > 0.0 && thr < 0.5 {
+            return Err(Error::param(
+                "carry_threshold",
+                thr,
+                "0 (overflow trigger off) or a value >= 0.5: below half an MSB step a \
+                 triggered carry rounds to zero MSB steps, and with 'keep' its residual lands \
+                 outside the band (a limit cycle)",
+            ));
+        }
+        if thr > 0.0 && thr >= head {
+            return Err(Error::param(
+                "carry_threshold",
+                thr,
+                &format!(
+                    "a value below lsb_headroom_msb_steps = {head}: the LSB is clipped at \
+                     L_max = headroom * N_L, so the overflow trigger |lsb| > threshold * N_L \
+                     could never fire"
+                ),
+            ));
+        }
+        if self.adc_bits > 0 {
+            // ADC step q over +-L_max; q must divide N_L / 2 so that a noiseless read of a
+            // charge inside the band (|lsb| <= N_L / 2) never reads outside it, and a keep
+            // residual reads as the read minus whole MSB steps (no back-and-forth carries)
+            let n_l = self.n_lsb_steps() as f64;
+            let q = 2.0 * head * n_l / (1u64 << self.adc_bits) as f64;
+            let k = 0.5 * n_l / q;
+            if k.fract() != 0.0 || k < 1.0 {
+                return Err(Error::param(
+                    "adc_bits",
+                    self.adc_bits,
+                    &format!(
+                        "0 (ideal read) or a resolution whose step 2 * L_max / 2**adc_bits \
+                         divides N_L / 2 = {} pulses (here the step is {q} pulses with \
+                         lsb_headroom_msb_steps = {head}); use a power-of-two headroom",
+                        0.5 * n_l
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 }

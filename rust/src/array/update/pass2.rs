@@ -60,7 +60,9 @@ fn pass2_cell(
         }
         x = l_max.copysign(x);
     }
-    if p.ovf_on && x.abs() >= p.ovf_thr {
+    // strict: an LSB exactly at the band edge h (where a keep carry at h = N_L / 2 leaves it)
+    // does not carry again, so the carry cannot oscillate
+    if p.ovf_on && x.abs() > p.ovf_thr {
         p.carry.apply(
             (base + j) as u64,
             &mut x,
