@@ -287,7 +287,7 @@ def test_failed_start_directory_can_be_reused(tmp_path) -> None:
 def test_no_transfer_warning_for_hybrid_without_transfers() -> None:
     from femsyn.devices import preset
 
-    dev = dataclasses.replace(preset("femfet-6b"), name="no-transfer", transfer_every_images=0, carry_threshold=0.0)
+    dev = dataclasses.replace(preset("femfet-6b"), name="no-transfer", transfer_protocol="none")
     s = train(TrainConfig(net="mlp", device=dev, epochs=1, train_limit=300, val_size=100, progress=False))
     assert s["counters"]["msb_writes"] == 0
     assert any("no LSB->MSB transfer" in w for w in s["warnings"])

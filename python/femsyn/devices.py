@@ -11,8 +11,8 @@ Noise terms declare when they are drawn:
 * device-to-device (``step_d2d_rel``, ``tau_leak_d2d_rel``, ``msb_d2d_rel``): once, when a
   :class:`~femsyn.SynapseArray` is built, from its seed;
 * cycle-to-cycle (``step_c2c_rel``, ``msb_prog_sigma_rel``): per pulse / per MSB write;
-* read noise (``lsb_read_noise_steps`` at transfer, ``msb_read_noise_rel`` at inference
-  readout): per readout.
+* read noise (``lsb_read_noise_steps`` at a read-all transfer, ``msb_read_noise_rel`` at
+  inference readout): per readout.
 
 Parameters are validated by the Rust core when the dataclass is created (one implementation),
 so an invalid ``DeviceParams`` cannot exist::
@@ -89,15 +89,26 @@ class DeviceParams:
     tau_leak_d2d_rel: float = 0.3
     #: simulated time per training image
     t_image_s: float = 1e-6
-    #: periodic transfer every this many images (0 = off); 8000 as in Ambrogio et al. 2018
+    #: when the LSB is carried into the MSB: "overflow" (a cell whose LSB leaves the band
+    #: |lsb| <= carry_threshold * N_L), "periodic-read-all" (every transfer_every_images images
+    #: every LSB is read through the ADC and carried), "overflow+periodic" (both), "none" (only
+    #: an explicit ``transfer()``)
+    transfer_protocol: str = "overflow+periodic"
+    #: periodic read-all every this many images (used by "periodic-read-all" and
+    #: "overflow+periodic", >= 1 there); 8000 as in Ambrogio et al. 2018
     transfer_every_images: int = 8000
-    #: overflow transfer when |lsb| >= threshold * N_L (0 = off)
+    #: half-width h of the no-carry band in MSB steps (used by the overflow protocols): a cell
+    #: carries when |lsb| > threshold * N_L; in [0.5, lsb_headroom_msb_steps). With "keep" a cell
+    #: is written at most once per (threshold - 0.5) * N_L pulse units of charge, with "reset"
+    #: once per threshold * N_L (plus once per read-all transfer)
     carry_threshold: float = 0.5
-    #: "keep" (lsb -= carried * N_L; conserves the weight) | "reset" (lsb <- 0)
+    #: after a carry: "keep" (lsb -= carried * N_L; conserves the weight) | "reset" (lsb <- 0;
+    #: a read-all resets every LSB; the charge thrown away is counted)
     residual: str = "keep"
-    #: LSB read at transfer through an ADC of this many bits over +-L_max (0 = ideal)
+    #: LSB read of a read-all transfer through an ADC of this many bits over +-L_max (0 = ideal);
+    #: its step 2 L_max / 2**adc_bits must divide N_L / 2
     adc_bits: int = 0
-    #: std of the LSB read at transfer, in LSB steps
+    #: std of the LSB read of a read-all transfer, in LSB steps (drawn per transfer and cell)
     lsb_read_noise_steps: float = 0.0
     #: MSB programming error std, fraction of the weight range 2 w_max, redrawn per write
     msb_prog_sigma_rel: float = 0.005

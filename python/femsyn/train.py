@@ -59,7 +59,8 @@ _SUM_COUNTERS = (
     "pulses",
     "clipped_pulses",
     "msb_writes",
-    "lost_carries",
+    "blocked_carries",
+    "lsb_discarded_pulses",
     "worn_cells",
     "transfers",
     "updates",
@@ -713,7 +714,9 @@ def _train(config: TrainConfig, net: Sequential | None) -> dict[str, Any]:
                 "clipped_pulses": sum(
                     a.get("clipped_pulses", 0) - b.get("clipped_pulses", 0) for a, b in zip(after, before)
                 ),
-                "lost_carries": sum(a.get("lost_carries", 0) - b.get("lost_carries", 0) for a, b in zip(after, before)),
+                "blocked_carries": sum(
+                    a.get("blocked_carries", 0) - b.get("blocked_carries", 0) for a, b in zip(after, before)
+                ),
             }
             history.append(row)
             _diagnose(row, before, after, layers, device, chance, warn)
@@ -799,7 +802,7 @@ def _diagnose(
             f"learning (lr too high/low, weight_range too small, or LSB updates lost)",
         )
     for layer, b, a in zip(layers, before, after):
-        d = {k: a.get(k, 0) - b.get(k, 0) for k in ("pulses", "clipped_pulses", "msb_writes", "lost_carries")}
+        d = {k: a.get(k, 0) - b.get(k, 0) for k in ("pulses", "clipped_pulses", "msb_writes", "blocked_carries")}
         if d["pulses"] > 0 and d["clipped_pulses"] / d["pulses"] > _LSB_CLIP_WARN:
             why = (
                 "LSB saturation at the rails or the per-update pulse limit; lower lr or raise the LSB headroom"
@@ -811,13 +814,13 @@ def _diagnose(
                 f"epoch {e}: {layer.name}: {100 * d['clipped_pulses'] / d['pulses']:.1f}% of update pulses were "
                 f"clipped ({why}) [reported once per layer]",
             )
-        if kind == "hybrid" and d["lost_carries"] > 0:
+        if kind == "hybrid" and d["blocked_carries"] > 0:
             pinned = _pinned_fraction(layer.array, device)
             if pinned > _PINNED_WARN:
                 warn(
                     f"lost:{layer.name}",
                     f"epoch {e}: {layer.name}: {100 * pinned:.1f}% of cells sit at the top/bottom MSB level with "
-                    f"their LSB pushing further (carries lost at the MSB rails: weights clipped at +-w_max); "
+                    f"their LSB pushing further (carries blocked at the MSB rails: weights clipped at +-w_max); "
                     f"raise weight_range [reported once per layer]",
                 )
     if kind == "hybrid" and row["msb_writes"] == 0:

@@ -4,8 +4,11 @@
 //! `(rows, cols)`; wrong dtype or a non-array is a `TypeError`, wrong shape or a non-finite
 //! value a `ValueError`. Non-contiguous arrays are accepted and copied once.
 
+use crate::array::counters::FIRST_RELEASE_COUNTERS;
 use crate::array::{Counters, RngSteps, State, SynapseArray, STATE_FORMAT};
-use crate::device::{field_names, field_type, DeviceParams, FieldType, Value, FIELDS};
+use crate::device::{
+    field_names, field_type, DeviceParams, FieldType, TransferProtocol, Value, FIELDS,
+};
 use crate::error::Error;
 use crate::parallel;
 use numpy::ndarray::Array2;
@@ -76,7 +79,17 @@ fn to_value(field: &str, obj: &Bound<'_, PyAny>, ty: FieldType) -> PyResult<Valu
 
 /// Device parameters from a mapping (unknown keys rejected) or any object with attributes.
 pub fn device_from_py(obj: &Bound<'_, PyAny>) -> PyResult<DeviceParams> {
+    let d = device_fields_from_py(obj, false)?;
+    d.validate()?;
+    Ok(d)
+}
+
+/// The fields of a device, not yet validated. `first_release`: a device dict of a format-1
+/// state, which has no `transfer_protocol`; it ran the protocol its carry_threshold and
+/// transfer_every_images implied.
+fn device_fields_from_py(obj: &Bound<'_, PyAny>, first_release: bool) -> PyResult<DeviceParams> {
     let mut d = DeviceParams::default();
+    let mut has_protocol = false;
     if let Ok(map) = obj.cast::<PyMapping>() {
         for item in map.items()?.iter() {
             let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
@@ -90,6 +103,7 @@ pub fn device_from_py(obj: &Bound<'_, PyAny>) -> PyResult<DeviceParams> {
             })?;
             let ty = field_type(&key)?;
             d.set(&key, &to_value(&key, &v, ty)?)?;
+            has_protocol |= key == "transfer_protocol";
         }
     } else if obj.is_none() {
         return Err(PyTypeError::new_err(
@@ -103,6 +117,7 @@ pub fn device_from_py(obj: &Bound<'_, PyAny>) -> PyResult<DeviceParams> {
                 found += 1;
                 let v = obj.getattr(*name)?;
                 d.set(name, &to_value(name, &v, *ty)?)?;
+                has_protocol |= *name == "transfer_protocol";
             }
         }
         if found == 0 {
@@ -113,7 +128,10 @@ pub fn device_from_py(obj: &Bound<'_, PyAny>) -> PyResult<DeviceParams> {
             )));
         }
     }
-    d.validate()?;
+    if first_release && !has_protocol {
+        d.transfer_protocol =
+            TransferProtocol::from_first_release(d.carry_threshold, d.transfer_every_images);
+    }
     Ok(d)
 }
 
@@ -340,7 +358,8 @@ impl PySynapseArray {
         Ok(())
     }
 
-    /// Carry the LSB into the MSB for all cells now; returns the MSB writes done.
+    /// A read-all transfer now (every LSB read, carried, then reset or kept); returns the MSB
+    /// writes done.
     fn transfer(&mut self, py: Python<'_>) -> u64 {
         let inner = &mut self.inner;
         py.detach(|| inner.transfer())
@@ -381,9 +400,9 @@ impl PySynapseArray {
         Ok(out)
     }
 
-    /// Event counters (pulses, clipped_pulses, truncated_pulses, msb_writes, lost_carries,
-    /// worn_cells, transfers, overflow_carries, updates, images, time_s, max_cell_writes,
-    /// latency_pulses).
+    /// Event counters (pulses, clipped_pulses, truncated_pulses, msb_writes, overflow_writes,
+    /// carries, blocked_carries, worn_cells, transfers, updates, images, max_cell_writes,
+    /// latency_pulses, lsb_discarded_pulses, time_s).
     fn counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         values_to_dict(py, &self.inner.counters().to_values())
     }
@@ -456,6 +475,7 @@ impl PySynapseArray {
                 d.set_item("step_down", out_2d(py, r, c, s.step_down)?)?;
                 d.set_item("leak_rate", out_2d(py, r, c, s.leak_rate)?)?;
                 d.set_item("msb_offset", out_2d(py, r, c, s.msb_offset)?)?;
+                d.set_item("carry_blocked", out_2d(py, r, c, s.carry_blocked)?)?;
             }
         }
         Ok(d)
@@ -544,14 +564,18 @@ fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
         )
     })?;
     let fmt = get_item(state, "format")?.extract::<i64>().unwrap_or(-1);
-    if fmt != STATE_FORMAT {
+    if fmt != STATE_FORMAT && fmt != 1 {
         return Err(Error::value(
             "state['format']",
-            format!("unsupported state format {fmt}; this version reads format {STATE_FORMAT}"),
+            format!(
+                "unsupported state format {fmt}; this version reads formats 1 and {STATE_FORMAT}"
+            ),
         )
         .into());
     }
-    let device = device_from_py(&get_item(state, "device")?)?;
+    let first_release = fmt == 1;
+    let device = device_fields_from_py(&get_item(state, "device")?, first_release)?;
+    device.validate()?;
     let rows = get_u64(state, "rows")? as usize;
     let cols = get_u64(state, "cols")? as usize;
     let seed = seed_from_py(&get_item(state, "seed")?)?;
@@ -568,6 +592,9 @@ fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
         .map_err(|_| Error::type_("state['counters']", "dict", type_name(&cobj)))?;
     for item in cmap.items()?.iter() {
         let (k, v): (String, Bound<'_, PyAny>) = item.extract()?;
+        if first_release && FIRST_RELEASE_COUNTERS.contains(&k.as_str()) {
+            continue;
+        }
         let v = unwrap_scalar(&v)?;
         let val = if v.is_instance_of::<PyFloat>() {
             Value::Float(v.extract()?)
@@ -611,6 +638,7 @@ fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
         step_down: Vec::new(),
         leak_rate: Vec::new(),
         msb_offset: Vec::new(),
+        carry_blocked: Vec::new(),
         pending_dt,
         counters,
         steps,
@@ -628,6 +656,9 @@ fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
             st.step_down = get_array(state, "step_down", "float32")?;
             st.leak_rate = get_array(state, "leak_rate", "float32")?;
             st.msb_offset = get_array(state, "msb_offset", "float32")?;
+            if !first_release {
+                st.carry_blocked = get_array(state, "carry_blocked", "uint8")?;
+            }
         }
     }
     Ok(st)

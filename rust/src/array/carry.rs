@@ -1,13 +1,35 @@
-//! The carry rule: one cell's LSB carried into its MSB (shared by the overflow trigger inside
-//! `update` and by the transfer protocols).
+//! The carry rule: one cell's LSB carried into its MSB, shared by the overflow trigger inside
+//! `update` and by the read-all transfer.
+//!
+//! With `h = carry_threshold * N_L` (validated: `N_L / 2 <= h < L_max`):
+//! - **overflow** (a comparator on the analog LSB): only when `|lsb| > h` (strict), the MSB
+//!   moves `c = round(lsb / N_L)` steps (half away from zero; `|c| >= 1` because `h >= N_L/2`);
+//! - **read-all** (every LSB through the ADC, with read noise): `c = round(read / N_L)` with
+//!   ties toward zero, so a charge of exactly `+-N_L / 2` (where `program` may leave it)
+//!   carries nothing;
+//! - the MSB moves `moved = clip(m + c) - m` (the rails may stop part of it); the residual is
+//!   `keep`: `lsb -= moved * N_L` (the training weight is conserved exactly) or `reset`:
+//!   `lsb = 0`, the remaining charge `|lsb - moved * N_L|` counted as discarded.
+//!
+//! Why no limit cycle: after a complete keep carry `|r| = |lsb - c N_L| <= N_L / 2 <= h`, so
+//! the cell is back inside the band and nothing triggers again without new charge. Leak only
+//! shrinks `|lsb|` and each pulse adds at most its own charge, so the next overflow write needs
+//! more than `h - |r| >= h - N_L / 2` pulse units of charge delivered (`keep`), or more than
+//! `h` after a reset (`r = 0`). A partial carry at a rail leaves the residual pointing into
+//! that rail, so the next write (the other way) needs more than `h + |r|`. Per cell, MSB writes
+//! are therefore at most one per `h - N_L / 2` (keep) or `h` (reset) pulse units of charge,
+//! plus one per read-all transfer. At `carry_threshold = 0.5` with `keep` the first bound is
+//! vacuous (no oscillation, but a dither of one pulse across the edge after a carry can write
+//! again); presets use a larger threshold or `reset`.
 
 use super::counters::Tally;
 use super::pulses::{round_half_away, round_half_toward_zero};
+use super::update::HybridChunk;
 use super::SynapseArray;
 use crate::device::Residual;
 use crate::rng::Key;
 
-/// Constants of the carry (transfer) operation.
+/// Constants of the carry operation.
 #[derive(Clone, Copy)]
 pub struct CarryCfg {
     pub n_l: f32,
@@ -20,95 +42,136 @@ pub struct CarryCfg {
     pub residual: Residual,
     pub key_read: Key,
     pub key_prog: Key,
-    /// overflow carries: a carry blocked at an MSB rail with `keep` residual changes nothing
-    /// (the charge stays in the LSB) and is neither an event nor a lost carry; a periodic
-    /// transfer counts it as lost
-    pub overflow: bool,
 }
 
 impl CarryCfg {
-    /// Carry LSB into MSB for one cell. `x` is the (leaked) LSB in pulse units; `err` the MSB
-    /// deviation (static offset `off` + programming error of the last write).
-    #[allow(clippy::too_many_arguments)]
+    /// The overflow carry of cell `j` of chunk `c`, whose LSB `x` (leaked, clipped) has left
+    /// the band (`|x| > h`).
     #[inline]
-    pub fn apply(
+    pub fn overflow(
         &self,
-        g: u64,
         x: &mut f32,
-        msb: &mut u16,
-        err: &mut f32,
+        c: &mut HybridChunk<'_>,
+        j: usize,
         off: f32,
-        writes: &mut u32,
         t: &mut Tally,
     ) {
-        let c = if self.overflow {
-            // The overflow trigger is a comparator on the analog LSB (|lsb| > h, h >= N_L / 2,
-            // so c != 0); the carry moves round(lsb / N_L) steps of the exact charge. The ADC
-            // and its read noise belong to the read-all transfer.
-            if self.residual == Residual::Keep
-                && ((*x > 0.0 && *msb as i64 == self.max_index) || (*x < 0.0 && *msb == 0))
-            {
-                // exact shortcut: the carry points into the rail the MSB already sits at
-                return;
-            }
-            round_half_away(*x as f64 / self.n_l as f64)
-        } else {
-            if self.read_noise == 0.0 && self.adc_q == 0.0 && x.abs() <= 0.5 * self.n_l {
-                // exact shortcut: round_half_toward_zero(x / N_L) == 0 (N_L a power of two)
-                return;
-            }
-            let mut read = *x as f64;
-            if self.read_noise > 0.0 {
-                read += self.read_noise * self.key_read.normal32(g) as f64;
-            }
-            if self.adc_q > 0.0 {
-                let l = self.l_max as f64;
-                read = ((read / self.adc_q).round() * self.adc_q).clamp(-l, l);
-            }
-            // ties toward zero: an LSB of exactly +-N_L / 2 (where `program` may leave it)
-            // carries nothing, so a read-all transfer never writes a cell that holds no charge
-            round_half_toward_zero(read / self.n_l as f64)
-        };
-        if c == 0 || *writes > self.end_lim {
-            // nothing to carry, or worn out ("stuck": keeps its level and LSB)
+        if c.writes[j] > self.end_lim {
+            // worn out ("stuck"): keeps its level; the residual policy still applies
+            self.residual_after(x, 0, t);
             return;
         }
-        let m = *msb as i64;
-        let m_new = (m + c).clamp(0, self.max_index);
-        let moved = m_new - m;
-        let keep = self.residual == Residual::Keep;
-        if self.overflow && moved == 0 && keep {
-            return;
-        }
-        if !(self.overflow && keep) {
-            t.lost += (c - moved).unsigned_abs();
-        }
-        if self.overflow {
-            t.overflow += 1;
-        }
+        let want = round_half_away(*x as f64 / self.n_l as f64);
+        let moved = self.carry(want, c, j, off, t);
         if moved != 0 {
-            *msb = m_new as u16;
-            *writes = writes.saturating_add(1);
-            t.writes += 1;
-            t.max_writes = t.max_writes.max(*writes as u64);
-            if *writes > self.end_lim {
-                t.worn += 1;
-            }
-            *err = if self.prog_sigma_w > 0.0 {
-                (off as f64 + self.prog_sigma_w * self.key_prog.normal32(g) as f64) as f32
-            } else {
-                off
-            };
+            t.overflow_writes += 1;
         }
+        self.residual_after(x, moved, t);
+    }
+
+    /// The read-all carry of cell `j`: read through the ADC (read noise, quantization), carry
+    /// the rounded MSB steps, keep the residual (a reset, if any, is the caller's sweep).
+    #[inline]
+    pub fn read_all(
+        &self,
+        x: &mut f32,
+        c: &mut HybridChunk<'_>,
+        j: usize,
+        off: f32,
+        t: &mut Tally,
+    ) {
+        let g = (c.base + j) as u64;
+        let mut read = *x as f64;
+        if self.read_noise > 0.0 {
+            read += self.read_noise * self.key_read.normal32(g) as f64;
+        }
+        if self.adc_q > 0.0 {
+            let l = self.l_max as f64;
+            read = ((read / self.adc_q).round() * self.adc_q).clamp(-l, l);
+        }
+        let want = round_half_toward_zero(read / self.n_l as f64);
+        if want == 0 {
+            // the read says the charge is inside the band
+            c.blocked[j] = 0;
+            return;
+        }
+        if c.writes[j] > self.end_lim {
+            return;
+        }
+        let moved = self.carry(want, c, j, off, t);
+        *x -= moved as f32 * self.n_l;
+    }
+
+    /// Move the MSB by up to `want` steps (clipped at the rails); note a blocked attempt.
+    /// Returns the steps moved.
+    #[inline]
+    fn carry(&self, want: i64, c: &mut HybridChunk<'_>, j: usize, off: f32, t: &mut Tally) -> i64 {
+        let m = c.msb[j] as i64;
+        let m_new = (m + want).clamp(0, self.max_index);
+        let moved = m_new - m;
+        if moved != 0 {
+            self.write_msb(m_new as u16, c, j, off, t);
+            t.carries += moved.unsigned_abs();
+            c.blocked[j] = 0;
+        }
+        if moved != want {
+            self.note_blocked(&mut c.blocked[j], t);
+        }
+        moved
+    }
+
+    /// A carry the rails stopped: counted once per attempt. With `keep` the charge stays, so
+    /// the cell's flag suppresses recounting it until the charge has returned inside the band
+    /// or the MSB has moved; with `reset` the charge is discarded, so every attempt is new.
+    #[inline]
+    fn note_blocked(&self, flag: &mut u8, t: &mut Tally) {
         match self.residual {
-            Residual::Keep => *x -= moved as f32 * self.n_l,
-            Residual::Reset => *x = 0.0,
+            Residual::Reset => t.blocked += 1,
+            Residual::Keep => {
+                if *flag == 0 {
+                    t.blocked += 1;
+                    *flag = 1;
+                }
+            }
+        }
+    }
+
+    /// The one place an MSB is written: new level, write count and wear-out, programming error
+    /// redrawn (static offset `off` plus a fresh draw).
+    #[inline]
+    fn write_msb(&self, level: u16, c: &mut HybridChunk<'_>, j: usize, off: f32, t: &mut Tally) {
+        let g = (c.base + j) as u64;
+        c.msb[j] = level;
+        let w = c.writes[j].saturating_add(1);
+        c.writes[j] = w;
+        t.writes += 1;
+        t.max_writes = t.max_writes.max(w as u64);
+        if w > self.end_lim {
+            t.worn += 1;
+        }
+        c.err[j] = if self.prog_sigma_w > 0.0 {
+            (off as f64 + self.prog_sigma_w * self.key_prog.normal32(g) as f64) as f32
+        } else {
+            off
+        };
+    }
+
+    /// Apply the residual policy after `moved` MSB steps.
+    #[inline]
+    fn residual_after(&self, x: &mut f32, moved: i64, t: &mut Tally) {
+        let r = *x - moved as f32 * self.n_l;
+        match self.residual {
+            Residual::Keep => *x = r,
+            Residual::Reset => {
+                t.discarded += r.abs() as f64;
+                *x = 0.0;
+            }
         }
     }
 }
 
 impl SynapseArray {
-    pub(super) fn carry_cfg(&self, key_read: Key, key_prog: Key, overflow: bool) -> CarryCfg {
+    pub(super) fn carry_cfg(&self, key_read: Key, key_prog: Key) -> CarryCfg {
         let d = &self.dev;
         let adc_q = if d.adc_bits > 0 {
             2.0 * self.geo.l_max as f64 / (1u64 << d.adc_bits) as f64
@@ -126,7 +189,6 @@ impl SynapseArray {
             residual: d.residual,
             key_read,
             key_prog,
-            overflow,
         }
     }
 }

@@ -4,121 +4,108 @@
 use crate::device::Value;
 use crate::error::{Error, Result};
 
-/// Event counters of one array.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Counters {
-    /// LSB pulses applied (after the n_max truncation)
-    pub pulses: u64,
-    /// pulses lost at the LSB rails +-L_max (ideal: at the level rails)
-    pub clipped_pulses: u64,
-    /// pulses dropped by the per-update limit n_max
-    pub truncated_pulses: u64,
-    /// MSB program events (level changes)
-    pub msb_writes: u64,
-    /// carry units that could not be applied at the MSB rails: per periodic transfer, and per
-    /// overflow carry with `reset` residual (with `keep` the charge stays in the LSB)
-    pub lost_carries: u64,
-    /// cells whose write count exceeded the endurance
-    pub worn_cells: u64,
-    /// transfer events (explicit or periodic), each over all cells
-    pub transfers: u64,
-    /// carries done by the overflow trigger inside `update` (MSB moved or LSB reset)
-    pub overflow_carries: u64,
-    /// update calls
-    pub updates: u64,
-    /// training images seen through `step`
-    pub images: u64,
-    /// simulated time in seconds
-    pub time_s: f64,
-    /// largest per-cell MSB write count
-    pub max_cell_writes: u64,
-    /// sum over updates of the largest |n| (update latency in pulse widths)
-    pub latency_pulses: u64,
-}
+/// The counters of an array: integer event counts (declared once here, so the name table,
+/// export and import cannot disagree) plus the two float ones.
+macro_rules! counters {
+    ($($(#[$doc:meta])* $name:ident),+ $(,)?) => {
+        /// Event counters of one array. Each has one meaning; see `femsyn/_core.pyi`.
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct Counters {
+            $($(#[$doc])* pub $name: u64,)+
+            /// charge thrown away by `reset` residuals, pulse units (sum of the magnitudes of
+            /// the analog LSB charge at each reset, not rounded)
+            pub lsb_discarded_pulses: f64,
+            /// simulated time in seconds
+            pub time_s: f64,
+        }
 
-impl Counters {
-    pub const NAMES: &'static [&'static str] = &[
-        "pulses",
-        "clipped_pulses",
-        "truncated_pulses",
-        "msb_writes",
-        "lost_carries",
-        "worn_cells",
-        "transfers",
-        "overflow_carries",
-        "updates",
-        "images",
-        "time_s",
-        "max_cell_writes",
-        "latency_pulses",
-    ];
+        impl Counters {
+            pub const NAMES: &'static [&'static str] =
+                &[$(stringify!($name),)+ "lsb_discarded_pulses", "time_s"];
 
-    pub fn to_values(&self) -> Vec<(&'static str, Value)> {
-        let i = |x: u64| Value::Int(x.min(i64::MAX as u64) as i64);
-        vec![
-            ("pulses", i(self.pulses)),
-            ("clipped_pulses", i(self.clipped_pulses)),
-            ("truncated_pulses", i(self.truncated_pulses)),
-            ("msb_writes", i(self.msb_writes)),
-            ("lost_carries", i(self.lost_carries)),
-            ("worn_cells", i(self.worn_cells)),
-            ("transfers", i(self.transfers)),
-            ("overflow_carries", i(self.overflow_carries)),
-            ("updates", i(self.updates)),
-            ("images", i(self.images)),
-            ("time_s", Value::Float(self.time_s)),
-            ("max_cell_writes", i(self.max_cell_writes)),
-            ("latency_pulses", i(self.latency_pulses)),
-        ]
-    }
-
-    pub fn set(&mut self, name: &str, v: &Value) -> Result<()> {
-        let arg = format!("state['counters']['{name}']");
-        let as_u64 = |v: &Value| -> Result<u64> {
-            match v {
-                Value::Int(x) if *x >= 0 => Ok(*x as u64),
-                _ => Err(Error::value(
-                    &arg,
-                    format!("expected an integer >= 0, got {v:?}"),
-                )),
+            pub fn to_values(&self) -> Vec<(&'static str, Value)> {
+                let i = |x: u64| Value::Int(x.min(i64::MAX as u64) as i64);
+                vec![
+                    $((stringify!($name), i(self.$name)),)+
+                    ("lsb_discarded_pulses", Value::Float(self.lsb_discarded_pulses)),
+                    ("time_s", Value::Float(self.time_s)),
+                ]
             }
-        };
-        match name {
-            "pulses" => self.pulses = as_u64(v)?,
-            "clipped_pulses" => self.clipped_pulses = as_u64(v)?,
-            "truncated_pulses" => self.truncated_pulses = as_u64(v)?,
-            "msb_writes" => self.msb_writes = as_u64(v)?,
-            "lost_carries" => self.lost_carries = as_u64(v)?,
-            "worn_cells" => self.worn_cells = as_u64(v)?,
-            "transfers" => self.transfers = as_u64(v)?,
-            "overflow_carries" => self.overflow_carries = as_u64(v)?,
-            "updates" => self.updates = as_u64(v)?,
-            "images" => self.images = as_u64(v)?,
-            "max_cell_writes" => self.max_cell_writes = as_u64(v)?,
-            "latency_pulses" => self.latency_pulses = as_u64(v)?,
-            "time_s" => {
-                self.time_s = match v {
-                    Value::Float(x) if x.is_finite() && *x >= 0.0 => *x,
-                    Value::Int(x) if *x >= 0 => *x as f64,
+
+            pub fn set(&mut self, name: &str, v: &Value) -> Result<()> {
+                let arg = format!("state['counters']['{name}']");
+                match name {
+                    $(stringify!($name) => self.$name = counter_u64(&arg, v)?,)+
+                    "lsb_discarded_pulses" => self.lsb_discarded_pulses = counter_f64(&arg, v)?,
+                    "time_s" => self.time_s = counter_f64(&arg, v)?,
                     _ => {
                         return Err(Error::value(
-                            &arg,
-                            format!("expected a float >= 0, got {v:?}"),
+                            "state['counters']",
+                            format!(
+                                "unknown counter '{name}'; valid names: {}",
+                                Self::NAMES.join(", ")
+                            ),
                         ))
                     }
                 }
-            }
-            _ => {
-                return Err(Error::value(
-                    "state['counters']",
-                    format!(
-                        "unknown counter '{name}'; valid names: {}",
-                        Self::NAMES.join(", ")
-                    ),
-                ))
+                Ok(())
             }
         }
-        Ok(())
+    };
+}
+
+counters!(
+    /// LSB pulses applied (after the n_max truncation)
+    pulses,
+    /// pulses lost at the LSB rails +-L_max (ideal: at the level rails)
+    clipped_pulses,
+    /// pulses dropped by the per-update limit n_max
+    truncated_pulses,
+    /// MSB program events (one per carry that moves the level): what endurance counts
+    msb_writes,
+    /// the part of `msb_writes` done by the overflow trigger inside `update`
+    overflow_writes,
+    /// MSB steps moved by carries (a carry of c levels counts |c|)
+    carries,
+    /// carry attempts the MSB rails stopped (fully or partly), each counted once: with `keep`
+    /// the charge that stays blocked is not counted again until it has returned inside the
+    /// band or the MSB has moved; with `reset` the charge is new at every attempt
+    blocked_carries,
+    /// cells whose write count exceeded the endurance
+    worn_cells,
+    /// transfer events (explicit or periodic), each over all cells
+    transfers,
+    /// update calls
+    updates,
+    /// training images seen through `step`
+    images,
+    /// largest per-cell MSB write count
+    max_cell_writes,
+    /// sum over updates of the largest |n| (update latency in pulse widths)
+    latency_pulses,
+);
+
+/// Counters of the first release (state format 1) with no meaning left: dropped on import.
+pub const FIRST_RELEASE_COUNTERS: &[&str] = &["lost_carries", "overflow_carries"];
+
+fn counter_u64(arg: &str, v: &Value) -> Result<u64> {
+    match v {
+        Value::Int(x) if *x >= 0 => Ok(*x as u64),
+        _ => Err(Error::value(
+            arg,
+            format!("expected an integer >= 0, got {v:?}"),
+        )),
+    }
+}
+
+fn counter_f64(arg: &str, v: &Value) -> Result<f64> {
+    match v {
+        Value::Float(x) if x.is_finite() && *x >= 0.0 => Ok(*x),
+        Value::Int(x) if *x >= 0 => Ok(*x as f64),
+        _ => Err(Error::value(
+            arg,
+            format!("expected a float >= 0, got {v:?}"),
+        )),
     }
 }
 
@@ -131,16 +118,19 @@ pub struct RngSteps {
     pub program: u64,
 }
 
-/// Integer tallies reduced over chunks (order independent).
+/// Tallies of one chunk. Reduced in chunk order (see [`Tally::sum`]), so the float sum is
+/// the same for any thread count.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Tally {
     pub pulses: u64,
     pub clipped: u64,
     pub truncated: u64,
     pub writes: u64,
-    pub lost: u64,
+    pub overflow_writes: u64,
+    pub carries: u64,
+    pub blocked: u64,
+    pub discarded: f64,
     pub worn: u64,
-    pub overflow: u64,
     pub max_n: u64,
     pub max_writes: u64,
 }
@@ -152,11 +142,32 @@ impl Tally {
             clipped: a.clipped + b.clipped,
             truncated: a.truncated + b.truncated,
             writes: a.writes + b.writes,
-            lost: a.lost + b.lost,
+            overflow_writes: a.overflow_writes + b.overflow_writes,
+            carries: a.carries + b.carries,
+            blocked: a.blocked + b.blocked,
+            discarded: a.discarded + b.discarded,
             worn: a.worn + b.worn,
-            overflow: a.overflow + b.overflow,
             max_n: a.max_n.max(b.max_n),
             max_writes: a.max_writes.max(b.max_writes),
         }
+    }
+
+    /// Sum of per-chunk tallies in chunk order (rayon's `reduce` tree depends on the thread
+    /// count, which would change the last bits of the float sum).
+    pub fn sum(v: Vec<Tally>) -> Tally {
+        v.into_iter().fold(Tally::default(), Tally::merge)
+    }
+}
+
+impl Counters {
+    /// Add the carry-related tallies of one kernel call.
+    pub fn add_carries(&mut self, t: &Tally) {
+        self.msb_writes += t.writes;
+        self.overflow_writes += t.overflow_writes;
+        self.carries += t.carries;
+        self.blocked_carries += t.blocked;
+        self.lsb_discarded_pulses += t.discarded;
+        self.worn_cells += t.worn;
+        self.max_cell_writes = self.max_cell_writes.max(t.max_writes);
     }
 }

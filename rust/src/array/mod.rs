@@ -65,6 +65,11 @@ pub struct SynapseArray {
     step_down: Vec<f32>,
     leak_rate: Vec<f32>,
     msb_offset: Vec<f32>,
+    // per cell: a blocked carry of its current charge was counted (keep residual); and the
+    // number of set flags per CHUNK (derived, so chunks without blocked cells skip the
+    // clearing pass)
+    carry_blocked: Vec<u8>,
+    blocked_per_chunk: Vec<u32>,
     // lazily applied leak and its cached per-cell factors (for a repeated dt: a multiply)
     pending_dt: f64,
     decay: Vec<f32>,
@@ -148,6 +153,8 @@ impl SynapseArray {
             step_down: Vec::new(),
             leak_rate: Vec::new(),
             msb_offset: Vec::new(),
+            carry_blocked: Vec::new(),
+            blocked_per_chunk: Vec::new(),
             pending_dt: 0.0,
             decay: Vec::new(),
             decay0: 1.0,
@@ -168,6 +175,8 @@ impl SynapseArray {
                 a.lsb = vec![0.0; n];
                 a.msb_error = vec![0.0; n];
                 a.msb_writes = vec![0; n];
+                a.carry_blocked = vec![0; n];
+                a.blocked_per_chunk = vec![0; n.div_ceil(CHUNK)];
                 a.draw_d2d();
                 a.msb_error.copy_from_slice(&a.msb_offset);
                 a.detect_uniform();
@@ -208,6 +217,17 @@ impl SynapseArray {
     }
     pub fn pending_dt(&self) -> f64 {
         self.pending_dt
+    }
+
+    /// |lsb| at or below which a cell's blocked flag clears: N_L / 2 (the read-all carries
+    /// nothing there) unless only the overflow trigger acts (then h).
+    fn clear_band(&self) -> f32 {
+        let p = self.dev.transfer_protocol;
+        if p.overflow() && !p.periodic() {
+            (self.dev.carry_threshold * self.geo.n_l as f64) as f32
+        } else {
+            0.5 * self.geo.n_l
+        }
     }
 
     fn end_lim(&self) -> u32 {

@@ -4,9 +4,12 @@ use super::geometry::Geometry;
 use super::{check_finite, Counters, RngSteps, SynapseArray};
 use crate::device::{DeviceParams, Kind};
 use crate::error::{Error, Result};
+use crate::parallel::CHUNK;
 
 /// Version of the `state_dict` layout.
-pub const STATE_FORMAT: i64 = 1;
+/// 2: transfer protocols and per-cell blocked-carry flags (format 1 states are read: the
+/// protocol follows from the first-release fields, flags start clear).
+pub const STATE_FORMAT: i64 = 2;
 
 /// Every piece of state of an array (what `state_dict` exports).
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +28,8 @@ pub struct State {
     pub step_down: Vec<f32>,
     pub leak_rate: Vec<f32>,
     pub msb_offset: Vec<f32>,
+    /// per cell, 0/1: a blocked carry of the charge it holds was counted; empty = all 0
+    pub carry_blocked: Vec<u8>,
     pub pending_dt: f64,
     pub counters: Counters,
     pub steps: RngSteps,
@@ -48,6 +53,7 @@ impl SynapseArray {
             step_down: self.step_down.clone(),
             leak_rate: self.leak_rate.clone(),
             msb_offset: self.msb_offset.clone(),
+            carry_blocked: self.carry_blocked.clone(),
             pending_dt: self.pending_dt,
             counters: self.counters.clone(),
             steps: self.steps,
@@ -95,6 +101,8 @@ impl SynapseArray {
         a.step_down = Vec::new();
         a.leak_rate = Vec::new();
         a.msb_offset = Vec::new();
+        a.carry_blocked = Vec::new();
+        a.blocked_per_chunk = Vec::new();
         match a.dev.kind {
             Kind::Float => {
                 need("w", w.len())?;
@@ -131,6 +139,7 @@ impl SynapseArray {
                     a.step_down = down;
                     a.leak_rate = lr;
                     a.msb_offset = off;
+                    a.set_blocked(s.carry_blocked)?;
                     a.detect_uniform();
                 }
             }
@@ -148,5 +157,26 @@ impl SynapseArray {
         a.counters = s.counters;
         a.steps = s.steps;
         Ok(a)
+    }
+
+    /// Blocked-carry flags from a state (empty: all clear) and their per-chunk counts.
+    fn set_blocked(&mut self, b: Vec<u8>) -> Result<()> {
+        let n = self.len();
+        self.carry_blocked = if b.is_empty() { vec![0; n] } else { b };
+        if self.carry_blocked.len() != n || self.carry_blocked.iter().any(|&f| f > 1) {
+            return Err(Error::value(
+                "state['carry_blocked']",
+                format!(
+                    "expected {n} values of 0 or 1 (shape ({}, {}))",
+                    self.rows, self.cols
+                ),
+            ));
+        }
+        self.blocked_per_chunk = self
+            .carry_blocked
+            .chunks(CHUNK)
+            .map(|c| c.iter().map(|&f| f as u32).sum())
+            .collect();
+        Ok(())
     }
 }

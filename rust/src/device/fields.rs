@@ -1,7 +1,7 @@
 //! Field table and `Value` plumbing: every device field by name, so the Python glue needs no
 //! per-field code.
 
-use super::{DeviceParams, Kind, Mapping, Residual, Rounding};
+use super::{DeviceParams, Kind, Mapping, Residual, Rounding, TransferProtocol};
 use crate::error::{Error, Result};
 
 /// A dynamically typed field value (what crosses the Python boundary).
@@ -37,6 +37,7 @@ pub const FIELDS: &[(&str, FieldType)] = &[
     ("tau_leak_s", FieldType::Float),
     ("tau_leak_d2d_rel", FieldType::Float),
     ("t_image_s", FieldType::Float),
+    ("transfer_protocol", FieldType::Str),
     ("transfer_every_images", FieldType::Int),
     ("carry_threshold", FieldType::Float),
     ("residual", FieldType::Str),
@@ -117,6 +118,9 @@ impl DeviceParams {
             "signed_mapping" => self.signed_mapping = Mapping::parse(as_str(field, v)?)?,
             "rounding" => self.rounding = Rounding::parse(as_str(field, v)?)?,
             "residual" => self.residual = Residual::parse(as_str(field, v)?)?,
+            "transfer_protocol" => {
+                self.transfer_protocol = TransferProtocol::parse(as_str(field, v)?)?
+            }
             "msb_bits" => self.msb_bits = int_in(field, as_int(field, v)?, 0, 16)? as u32,
             "lsb_bits" => self.lsb_bits = int_in(field, as_int(field, v)?, 0, 16)? as u32,
             "max_pulses_per_update" => {
@@ -184,6 +188,10 @@ impl DeviceParams {
             ("tau_leak_s", F(self.tau_leak_s)),
             ("tau_leak_d2d_rel", F(self.tau_leak_d2d_rel)),
             ("t_image_s", F(self.t_image_s)),
+            (
+                "transfer_protocol",
+                S(self.transfer_protocol.as_str().into()),
+            ),
             (
                 "transfer_every_images",
                 I(self.transfer_every_images.min(i64::MAX as u64) as i64),

@@ -3,16 +3,16 @@
 //! Field names and meanings mirror `femsyn.devices.DeviceParams` (SI units in the names).
 //! Values cross the boundary as [`Value`]s so the Python glue needs no per-field code.
 //!
-//! - [`names`]: the named choices (kind, mapping, rounding, residual policy);
-//! - [`fields`]: the field table, `set` / `to_values` by name;
-//! - [`validate`]: the range checks.
+//! - `names`: the named choices (kind, mapping, rounding, residual policy, transfer protocol);
+//! - `fields`: the field table, `set` / `to_values` by name;
+//! - `validate`: the range checks.
 
 mod fields;
 mod names;
 mod validate;
 
 pub use fields::{field_names, field_type, FieldType, Value, FIELDS};
-pub use names::{Kind, Mapping, Residual, Rounding};
+pub use names::{Kind, Mapping, Residual, Rounding, TransferProtocol};
 
 /// All device parameters (see `femsyn.devices.DeviceParams` for documentation).
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +32,7 @@ pub struct DeviceParams {
     pub tau_leak_s: f64,
     pub tau_leak_d2d_rel: f64,
     pub t_image_s: f64,
+    pub transfer_protocol: TransferProtocol,
     pub transfer_every_images: u64,
     pub carry_threshold: f64,
     pub residual: Residual,
@@ -68,6 +69,7 @@ impl Default for DeviceParams {
             tau_leak_s: 1.0,
             tau_leak_d2d_rel: 0.3,
             t_image_s: 1e-6,
+            transfer_protocol: TransferProtocol::OverflowPeriodic,
             transfer_every_images: 8000,
             carry_threshold: 0.5,
             residual: Residual::Keep,

@@ -2,103 +2,95 @@
 
 use crate::error::{Error, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Float,
-    Ideal,
-    Hybrid,
+/// An enum of named choices with `parse` (the error names the field and lists the valid
+/// names), `as_str` and `NAMES`.
+macro_rules! named_choice {
+    ($(#[$doc:meta])* $name:ident, $field:literal, { $($(#[$vdoc:meta])* $var:ident = $s:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $var),+
+        }
+
+        impl $name {
+            /// The valid names, quoted, for error messages.
+            pub const NAMES: &'static str = concat!($("'", $s, "', "),+);
+
+            pub fn parse(s: &str) -> Result<$name> {
+                match s {
+                    $($s => Ok($name::$var),)+
+                    _ => Err(Error::param(
+                        $field,
+                        format!("'{s}'"),
+                        Self::NAMES.trim_end_matches(", "),
+                    )),
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$var => $s),+
+                }
+            }
+        }
+    };
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mapping {
+named_choice!(Kind, "kind", { Float = "float", Ideal = "ideal", Hybrid = "hybrid" });
+
+named_choice!(Mapping, "signed_mapping", {
     /// N levels (m + 0.5) * D - w_max, D = 2 w_max / N (no zero level)
-    Offset,
+    Offset = "offset",
     /// 2N - 1 levels d * D, d in -(N-1)..N-1, D = w_max / (N - 1) (zero level exists)
-    Differential,
-}
+    Differential = "differential",
+});
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rounding {
-    Stochastic,
-    Nearest,
-}
+named_choice!(Rounding, "rounding", { Stochastic = "stochastic", Nearest = "nearest" });
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Residual {
-    Keep,
-    Reset,
-}
+named_choice!(
+    /// What a transfer leaves in the LSB: `keep` the residual (charge conserving) or `reset`
+    /// it to mid-rail (the charge is discarded and counted).
+    Residual, "residual", { Keep = "keep", Reset = "reset" }
+);
 
-impl Kind {
-    pub const NAMES: &'static str = "'float', 'ideal', 'hybrid'";
-    pub fn parse(s: &str) -> Result<Kind> {
-        match s {
-            "float" => Ok(Kind::Float),
-            "ideal" => Ok(Kind::Ideal),
-            "hybrid" => Ok(Kind::Hybrid),
-            _ => Err(Error::param("kind", format!("'{s}'"), Self::NAMES)),
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Float => "float",
-            Kind::Ideal => "ideal",
-            Kind::Hybrid => "hybrid",
-        }
-    }
-}
+named_choice!(
+    /// When the LSB is carried into the MSB.
+    TransferProtocol, "transfer_protocol", {
+    /// carry a cell when its LSB leaves the band |lsb| <= carry_threshold * N_L
+    Overflow = "overflow",
+    /// every `transfer_every_images` images read every LSB (ADC, read noise) and carry it
+    PeriodicReadAll = "periodic-read-all",
+    /// both of the above
+    OverflowPeriodic = "overflow+periodic",
+    /// only an explicit `transfer()` call carries
+    None = "none",
+});
 
-impl Mapping {
-    pub const NAMES: &'static str = "'offset', 'differential'";
-    pub fn parse(s: &str) -> Result<Mapping> {
-        match s {
-            "offset" => Ok(Mapping::Offset),
-            "differential" => Ok(Mapping::Differential),
-            _ => Err(Error::param(
-                "signed_mapping",
-                format!("'{s}'"),
-                Self::NAMES,
-            )),
-        }
+impl TransferProtocol {
+    /// Whether the overflow trigger acts inside `update`.
+    pub fn overflow(self) -> bool {
+        matches!(
+            self,
+            TransferProtocol::Overflow | TransferProtocol::OverflowPeriodic
+        )
     }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mapping::Offset => "offset",
-            Mapping::Differential => "differential",
-        }
-    }
-}
 
-impl Rounding {
-    pub const NAMES: &'static str = "'stochastic', 'nearest'";
-    pub fn parse(s: &str) -> Result<Rounding> {
-        match s {
-            "stochastic" => Ok(Rounding::Stochastic),
-            "nearest" => Ok(Rounding::Nearest),
-            _ => Err(Error::param("rounding", format!("'{s}'"), Self::NAMES)),
-        }
+    /// Whether `step` runs a read-all transfer every `transfer_every_images` images.
+    pub fn periodic(self) -> bool {
+        matches!(
+            self,
+            TransferProtocol::PeriodicReadAll | TransferProtocol::OverflowPeriodic
+        )
     }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rounding::Stochastic => "stochastic",
-            Rounding::Nearest => "nearest",
-        }
-    }
-}
 
-impl Residual {
-    pub const NAMES: &'static str = "'keep', 'reset'";
-    pub fn parse(s: &str) -> Result<Residual> {
-        match s {
-            "keep" => Ok(Residual::Keep),
-            "reset" => Ok(Residual::Reset),
-            _ => Err(Error::param("residual", format!("'{s}'"), Self::NAMES)),
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Residual::Keep => "keep",
-            Residual::Reset => "reset",
+    /// The protocol a first-release device (state format 1) ran: the overflow trigger was on
+    /// for `carry_threshold > 0`, the periodic transfer for `transfer_every_images > 0`.
+    pub fn from_first_release(carry_threshold: f64, transfer_every_images: u64) -> Self {
+        match (carry_threshold > 0.0, transfer_every_images > 0) {
+            (true, true) => TransferProtocol::OverflowPeriodic,
+            (true, false) => TransferProtocol::Overflow,
+            (false, true) => TransferProtocol::PeriodicReadAll,
+            (false, false) => TransferProtocol::None,
         }
     }
 }

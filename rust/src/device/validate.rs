@@ -109,21 +109,26 @@ impl DeviceParams {
         Ok(())
     }
 
-    /// The carry band and the ADC grid: combinations for which a carry could oscillate or never
-    /// fire are rejected (see `array::carry` for the rule they protect).
+    /// The transfer protocol, the carry band and the ADC grid: combinations for which a carry
+    /// could oscillate or never fire are rejected (see `array::carry` for the rule they
+    /// protect). Fields a protocol does not use are not checked beyond their type and sign.
     fn validate_carry(&self) -> Result<()> {
         let thr = self.carry_threshold;
         let head = self.lsb_headroom_msb_steps;
-        if thr > 0.0 && thr < 0.5 {
+        let proto = self.transfer_protocol;
+        if proto.overflow() && thr < 0.5 {
             return Err(Error::param(
                 "carry_threshold",
                 thr,
-                "0 (overflow trigger off) or a value >= 0.5: below half an MSB step a \
-                 triggered carry rounds to zero MSB steps, and with 'keep' its residual lands \
-                 outside the band (a limit cycle)",
+                &format!(
+                    "a value in [0.5, lsb_headroom_msb_steps) with transfer_protocol '{}': below \
+                     half an MSB step a triggered carry rounds to zero MSB steps, and with \
+                     'keep' its residual lands outside the band (a limit cycle)",
+                    proto.as_str()
+                ),
             ));
         }
-        if thr > 0.0 && thr >= head {
+        if proto.overflow() && thr >= head {
             return Err(Error::param(
                 "carry_threshold",
                 thr,
@@ -131,6 +136,17 @@ impl DeviceParams {
                     "a value below lsb_headroom_msb_steps = {head}: the LSB is clipped at \
                      L_max = headroom * N_L, so the overflow trigger |lsb| > threshold * N_L \
                      could never fire"
+                ),
+            ));
+        }
+        if proto.periodic() && self.transfer_every_images == 0 {
+            return Err(Error::param(
+                "transfer_every_images",
+                0,
+                &format!(
+                    "an integer >= 1 with transfer_protocol '{}' (for no periodic transfer use \
+                     'overflow' or 'none')",
+                    proto.as_str()
                 ),
             ));
         }

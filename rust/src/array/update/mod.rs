@@ -37,27 +37,58 @@ pub struct HybridChunk<'a> {
     pub lsb: &'a mut [f32],
     pub err: &'a mut [f32],
     pub writes: &'a mut [u32],
+    /// per cell: a blocked carry of the charge it holds has been counted (`keep` only)
+    pub blocked: &'a mut [u8],
+    /// number of set `blocked` flags in this chunk (0: the clearing pass is skipped)
+    pub nblocked: &'a mut u32,
 }
 
-pub fn hybrid_chunks<'a>(
-    msb: &'a mut [u16],
-    lsb: &'a mut [f32],
-    err: &'a mut [f32],
-    writes: &'a mut [u32],
-) -> Vec<HybridChunk<'a>> {
-    msb.chunks_mut(CHUNK)
-        .zip(lsb.chunks_mut(CHUNK))
-        .zip(err.chunks_mut(CHUNK))
-        .zip(writes.chunks_mut(CHUNK))
+/// The per-cell state vectors a hybrid kernel mutates.
+pub struct HybridState<'a> {
+    pub msb: &'a mut [u16],
+    pub lsb: &'a mut [f32],
+    pub err: &'a mut [f32],
+    pub writes: &'a mut [u32],
+    pub blocked: &'a mut [u8],
+    pub nblocked: &'a mut [u32],
+}
+
+/// Split the hybrid state into fixed chunks of [`CHUNK`] cells (the unit of parallel work).
+pub fn hybrid_chunks(s: HybridState<'_>) -> Vec<HybridChunk<'_>> {
+    s.msb
+        .chunks_mut(CHUNK)
+        .zip(s.lsb.chunks_mut(CHUNK))
+        .zip(s.err.chunks_mut(CHUNK))
+        .zip(s.writes.chunks_mut(CHUNK))
+        .zip(s.blocked.chunks_mut(CHUNK))
+        .zip(s.nblocked.iter_mut())
         .enumerate()
-        .map(|(i, (((msb, lsb), err), writes))| HybridChunk {
-            base: i * CHUNK,
-            msb,
-            lsb,
-            err,
-            writes,
-        })
+        .map(
+            |(i, (((((msb, lsb), err), writes), blocked), nblocked))| HybridChunk {
+                base: i * CHUNK,
+                msb,
+                lsb,
+                err,
+                writes,
+                blocked,
+                nblocked,
+            },
+        )
         .collect()
+}
+
+/// Clear the blocked flags of cells whose charge is back inside `band` (branch-free).
+#[inline]
+pub fn clear_blocked(lsb: &[f32], blocked: &mut [u8], band: f32) {
+    for (b, x) in blocked.iter_mut().zip(lsb) {
+        *b &= (x.abs() > band) as u8;
+    }
+}
+
+/// Number of set flags.
+#[inline]
+pub fn count_blocked(blocked: &[u8]) -> u32 {
+    blocked.iter().map(|&b| b as u32).sum()
 }
 
 /// Read-only inputs and constants of a hybrid update.
@@ -75,8 +106,12 @@ pub struct UpdateIn<'a> {
     pub l_max: f32,
     pub c2c: f32,
     pub soft: f32,
+    /// the overflow trigger is on (protocol 'overflow' or 'overflow+periodic')
     pub ovf_on: bool,
+    /// h = carry_threshold * N_L: the trigger is |lsb| > h
     pub ovf_thr: f32,
+    /// a blocked flag is cleared when |lsb| <= this (N_L / 2 with a periodic read-all, else h)
+    pub clear_band: f32,
     /// |lsb| at or above which pass 2 must look at a cell: min(L_max, overflow threshold);
     /// cells exactly at L_max are visited harmlessly
     pub limit: f32,
@@ -114,6 +149,7 @@ pub fn update_hybrid_chunk<
     let avx2 = has_avx2();
     // pulse counts of a sub-block between the two loops of the c2c variant
     let mut ns_buf = [0i32; SUB];
+    let mut cleared = false;
     let mut lo = 0;
     while lo < len {
         let hi = (lo + SUB).min(len);
@@ -177,7 +213,14 @@ pub fn update_hybrid_chunk<
         if xmax {
             pass2(&mut c, lo, hi, p, CELL_STEPS, &mut t);
         }
+        if *c.nblocked > 0 || t.blocked > 0 {
+            clear_blocked(&c.lsb[lo..hi], &mut c.blocked[lo..hi], p.clear_band);
+            cleared = true;
+        }
         lo = hi;
+    }
+    if cleared {
+        *c.nblocked = count_blocked(c.blocked);
     }
     t
 }
@@ -280,11 +323,7 @@ impl SynapseArray {
         self.counters.pulses += tally.pulses;
         self.counters.clipped_pulses += tally.clipped;
         self.counters.truncated_pulses += tally.truncated;
-        self.counters.msb_writes += tally.writes;
-        self.counters.lost_carries += tally.lost;
-        self.counters.worn_cells += tally.worn;
-        self.counters.overflow_carries += tally.overflow;
-        self.counters.max_cell_writes = self.counters.max_cell_writes.max(tally.max_writes);
+        self.counters.add_carries(&tally);
         self.counters.latency_pulses += tally.max_n;
         self.counters.updates += 1;
         self.steps.update += 1;
@@ -304,6 +343,8 @@ impl SynapseArray {
             MODE_FAST
         };
         let cell_steps = !self.uniform_steps;
+        let ovf_on = d.transfer_protocol.overflow();
+        let ovf_thr = (d.carry_threshold * self.geo.n_l as f64) as f32;
         let p = UpdateIn {
             dw,
             up: &self.step_up,
@@ -318,12 +359,11 @@ impl SynapseArray {
             l_max: self.geo.l_max,
             c2c: d.step_c2c_rel as f32,
             soft: d.lsb_soft_saturation as f32,
-            ovf_on: d.carry_threshold > 0.0,
-            ovf_thr: (d.carry_threshold * self.geo.n_l as f64) as f32,
-            limit: if d.carry_threshold > 0.0 {
-                self.geo
-                    .l_max
-                    .min((d.carry_threshold * self.geo.n_l as f64) as f32)
+            ovf_on,
+            ovf_thr,
+            clear_band: self.clear_band(),
+            limit: if ovf_on {
+                self.geo.l_max.min(ovf_thr)
             } else {
                 self.geo.l_max
             },
@@ -332,21 +372,22 @@ impl SynapseArray {
             carry: self.carry_cfg(
                 Key::new(seed, Stream::OverflowRead, step),
                 Key::new(seed, Stream::OverflowProg, step),
-                true,
             ),
         };
-        let chunks = hybrid_chunks(
-            &mut self.msb,
-            &mut self.lsb,
-            &mut self.msb_error,
-            &mut self.msb_writes,
-        );
-        let tally = install(|| {
+        let chunks = hybrid_chunks(HybridState {
+            msb: &mut self.msb,
+            lsb: &mut self.lsb,
+            err: &mut self.msb_error,
+            writes: &mut self.msb_writes,
+            blocked: &mut self.carry_blocked,
+            nblocked: &mut self.blocked_per_chunk,
+        });
+        let tally = Tally::sum(install(|| {
             chunks
                 .into_par_iter()
                 .map(|c| update_hybrid_dispatch(c, &p, stoch, leak, cell_steps, mode))
-                .reduce(Tally::default, Tally::merge)
-        });
+                .collect()
+        }));
         self.pending_dt = 0.0;
         tally
     }

@@ -63,15 +63,8 @@ fn pass2_cell(
     // strict: an LSB exactly at the band edge h (where a keep carry at h = N_L / 2 leaves it)
     // does not carry again, so the carry cannot oscillate
     if p.ovf_on && x.abs() > p.ovf_thr {
-        p.carry.apply(
-            (base + j) as u64,
-            &mut x,
-            &mut c.msb[j],
-            &mut c.err[j],
-            p.off[base + j],
-            &mut c.writes[j],
-            t,
-        );
+        let off = p.off[base + j];
+        p.carry.overflow(&mut x, c, j, off, t);
     }
     c.lsb[j] = x;
 }

@@ -24,6 +24,7 @@ fn test_input<'a>(dw: &'a [f32], up: &'a [f32], down: &'a [f32], decay: &'a [f32
         soft: 0.0,
         ovf_on: true,
         ovf_thr: 8.0,
+        clear_band: 8.0,
         limit: 8.0,
         key_r: key,
         key_c: key,
@@ -38,7 +39,6 @@ fn test_input<'a>(dw: &'a [f32], up: &'a [f32], down: &'a [f32], decay: &'a [f32
             residual: Residual::Keep,
             key_read: key,
             key_prog: key,
-            overflow: true,
         },
     }
 }

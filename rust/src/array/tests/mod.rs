@@ -2,28 +2,27 @@
 //! invariants (proptest).
 
 use super::*;
-use crate::device::{Mapping, Rounding};
+use crate::device::{Mapping, Rounding, TransferProtocol};
 use crate::rng::{Key, Stream};
 use proptest::prelude::*;
 
-fn hybrid(f: impl FnOnce(&mut DeviceParams)) -> DeviceParams {
+pub(super) fn hybrid(f: impl FnOnce(&mut DeviceParams)) -> DeviceParams {
     let mut d = DeviceParams::default();
     f(&mut d);
     d
 }
 
-fn noiseless() -> DeviceParams {
+pub(super) fn noiseless() -> DeviceParams {
     hybrid(|d| {
         d.msb_prog_sigma_rel = 0.0;
         d.tau_leak_s = f64::INFINITY;
         d.tau_leak_d2d_rel = 0.0;
-        d.carry_threshold = 0.0;
-        d.transfer_every_images = 0;
+        d.transfer_protocol = TransferProtocol::None;
     })
 }
 
 /// A new array (unwrapped) and its LSB step d_l as f32.
-fn new_array(
+pub(super) fn new_array(
     rows: usize,
     cols: usize,
     d: DeviceParams,
@@ -35,7 +34,7 @@ fn new_array(
     (a, dl)
 }
 
-fn pattern(n: usize, scale: f32, salt: u64) -> Vec<f32> {
+pub(super) fn pattern(n: usize, scale: f32, salt: u64) -> Vec<f32> {
     let k = Key::new(salt, Stream::Round, 99);
     (0..n as u64)
         .map(|g| (k.normal(g) as f32) * scale)
@@ -156,8 +155,7 @@ proptest! {
         let d = hybrid(|d| {
             d.tau_leak_s = 0.7;
             d.tau_leak_d2d_rel = rel;
-            d.carry_threshold = 0.0;
-            d.transfer_every_images = 0;
+            d.transfer_protocol = TransferProtocol::None;
         });
         let (mut a, dl) = new_array(4, 32, d, seed, 1.0);
         a.update(&pattern(a.len(), 6.0 * dl, seed)).unwrap();
@@ -244,7 +242,7 @@ fn wear_out_sticks() {
         d.endurance_cycles = 2.0;
         d.carry_threshold = 0.5;
         d.msb_bits = 4;
-        d.transfer_every_images = 0;
+        d.transfer_protocol = TransferProtocol::Overflow;
     });
     let (mut a, dl) = new_array(1, 1, d, 0, 1.0);
     for _ in 0..6 {
@@ -265,93 +263,4 @@ fn bad_inputs() {
     assert!(SynapseArray::new(2, 2, DeviceParams::default(), 0, 0.0).is_err());
 }
 
-/// The issue-9 limit cycle: a keep carry at +N_L / 2 used to leave exactly -N_L / 2 and carry
-/// back at every step. Zero requested change must give zero MSB writes for any leak.
-#[test]
-fn zero_change_gives_no_writes_for_any_leak() {
-    for tau in [f64::INFINITY, 1e3, 1.0] {
-        let d = hybrid(|d| d.tau_leak_s = tau);
-        let (mut a, _) = new_array(100, 100, d, 0, 0.2);
-        let k = Key::new(0, Stream::Round, 7);
-        let w: Vec<f32> = (0..a.len() as u64)
-            .map(|g| (k.uniform_f64(g) * 0.2 - 0.1) as f32)
-            .collect();
-        a.program(&w).unwrap();
-        let z = vec![0.0f32; a.len()];
-        for _ in 0..20 {
-            a.step(&z, 64).unwrap();
-        }
-        a.transfer();
-        assert_eq!(a.counters().msb_writes, 0, "tau {tau}");
-        assert_eq!(a.counters().pulses, 0);
-    }
-}
-
-#[test]
-fn program_leaves_lsb_inside_the_band() {
-    for rounding in [Rounding::Stochastic, Rounding::Nearest] {
-        let d = hybrid(|d| {
-            d.rounding = rounding;
-            d.lsb_headroom_msb_steps = 2.0;
-        });
-        let (mut a, _) = new_array(50, 40, d, 3, 0.5);
-        let k = Key::new(1, Stream::Round, 1);
-        // includes weights beyond +-w_max
-        let w: Vec<f32> = (0..a.len() as u64)
-            .map(|g| (k.uniform_f64(g) * 1.4 - 0.7) as f32)
-            .collect();
-        a.program(&w).unwrap();
-        let half = 0.5 * a.geometry().n_l;
-        assert!(a.lsb().iter().all(|x| x.abs() <= half));
-    }
-}
-
-#[test]
-fn overflow_trigger_is_strict_at_the_band_edge() {
-    let d = hybrid(|d| {
-        d.rounding = Rounding::Nearest;
-        d.tau_leak_s = f64::INFINITY;
-        d.transfer_every_images = 0;
-        d.msb_prog_sigma_rel = 0.0;
-    });
-    let (mut a, dl) = new_array(1, 2, d, 0, 1.0);
-    a.update(&[8.0 * dl, 9.0 * dl]).unwrap();
-    assert_eq!(a.lsb(), vec![8.0, -7.0]);
-    assert_eq!(a.counters().msb_writes, 1);
-    // a periodic read-all carry rounds exact ties toward zero
-    a.transfer();
-    assert_eq!(a.counters().msb_writes, 1);
-}
-
-#[test]
-fn carry_band_and_adc_grid_are_validated() {
-    let bad = |f: &dyn Fn(&mut DeviceParams)| {
-        let mut d = DeviceParams::default();
-        f(&mut d);
-        d.validate().unwrap_err().to_string()
-    };
-    let e = bad(&|d| d.carry_threshold = 0.3);
-    assert!(e.contains("carry_threshold") && e.contains(">= 0.5"), "{e}");
-    let e = bad(&|d| d.carry_threshold = 1.0);
-    assert!(
-        e.contains("carry_threshold") && e.contains("lsb_headroom_msb_steps"),
-        "{e}"
-    );
-    let e = bad(&|d| {
-        d.adc_bits = 4;
-        d.lsb_headroom_msb_steps = 1.5;
-    });
-    assert!(
-        e.contains("adc_bits") && e.contains("divides N_L / 2"),
-        "{e}"
-    );
-    let e = bad(&|d| d.adc_bits = 1);
-    assert!(e.contains("adc_bits"), "{e}");
-    let mut ok = DeviceParams {
-        adc_bits: 6,
-        ..Default::default()
-    };
-    ok.validate().unwrap();
-    ok.carry_threshold = 0.0;
-    ok.validate().unwrap();
-}
+mod transfer;
