@@ -54,8 +54,8 @@ class SynapseArray:
       ``level(m) + msb_error`` (LSBs are gone); ``msb_error`` holds the static level offset
       plus the programming error of the last write.
 
-    Device-to-device variation (LSB up/down step scale, leak time constant, MSB level offset)
-    is drawn once here from ``seed``. Initial weights are the level nearest 0 (float: 0);
+    Device-to-device variation (LSB up/down step scale, leak time constant, MSB level offset,
+    the exp model's nonlinearity) is drawn once here from ``seed``. Initial weights are the level nearest 0 (float: 0);
     call :meth:`program` to write initial weights.
 
     Args:
@@ -116,9 +116,15 @@ class SynapseArray:
 
         hybrid, per cell, in one pass: pending leak; ``n = round(dw / D_L)`` (stochastic by
         default), ``|n|`` truncated at ``max_pulses_per_update`` (counted as
-        ``truncated_pulses``); the LSB moves by ``n`` steps of size ``(1 +- a) * d2d`` with
-        cycle-to-cycle noise (the sum of ``n`` noisy pulses, ``n + sigma sqrt(n) xi``, exact in
-        distribution), optional soft saturation, clipped at ``+-L_max`` (``clipped_pulses``);
+        ``truncated_pulses``); the LSB moves by ``n`` pulses of the cell's step scale
+        ``s = (1 +- a) * d2d`` along the device's ``lsb_response`` curve: ``linear`` ``n * s``
+        pulse units (with ``step_c2c_rel`` noise, the sum of ``n`` noisy pulses ``n + sigma
+        sqrt(n) xi``, and optional soft saturation, as in the first release), ``exp`` / ``soft-
+        bounds`` / ``table`` the closed form of the curve for ``n`` pulses (``P_max = 2 L_max /
+        s`` pulses end to end); with ``lsb_c2c_rel``, Gaussian noise of sigma
+        ``lsb_c2c_rel * 2 L_max * sqrt(|n|)`` (drawn per update and cell with pulses). The LSB
+        is clipped at ``+-L_max`` (pulses beyond the rail or the curve's end:
+        ``clipped_pulses``);
         then, with an overflow ``transfer_protocol``, the overflow carry: a cell whose LSB left
         the band, ``|lsb| > h = carry_threshold * N_L`` (strict), moves its MSB by
         ``round(lsb / N_L)`` steps (a comparator on the analog charge: no ADC, no read noise)

@@ -8,9 +8,10 @@ spreads end in ``_rel``. The physics is described in the design note ``device-mo
 
 Noise terms declare when they are drawn:
 
-* device-to-device (``step_d2d_rel``, ``tau_leak_d2d_rel``, ``msb_d2d_rel``): once, when a
-  :class:`~femsyn.SynapseArray` is built, from its seed;
-* cycle-to-cycle (``step_c2c_rel``, ``msb_prog_sigma_rel``): per pulse / per MSB write;
+* device-to-device (``step_d2d_rel``, ``tau_leak_d2d_rel``, ``msb_d2d_rel``,
+  ``lsb_exp_a_d2d_rel``): once, when a :class:`~femsyn.SynapseArray` is built, from its seed;
+* cycle-to-cycle (``step_c2c_rel`` or ``lsb_c2c_rel``, ``msb_prog_sigma_rel``): per update of
+  a cell with pulses (exact for the sum of its n pulses) / per MSB write;
 * read noise (``lsb_read_noise_steps`` at a read-all transfer, ``msb_read_noise_rel`` at
   inference readout): per readout.
 
@@ -31,13 +32,14 @@ the abstract of arXiv 2004.00703 is public in full); they stay parameters.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from . import _core
 
-__all__ = ["DeviceParams", "preset", "presets"]
+__all__ = ["DeviceParams", "neurosim_a", "preset", "presets"]
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,42 @@ class DeviceParams:
     step_asymmetry_rel: float = 0.0
     #: static per-cell relative spread of the step size (drawn at build, up and down separately)
     step_d2d_rel: float = 0.0
-    #: per-pulse relative noise of the step size
+    #: "linear" response only: cycle-to-cycle noise relative to one step (the sum of n pulses
+    #: moves n + step_c2c_rel * sqrt(n) * xi steps; drawn per update and cell). The other
+    #: models take ``lsb_c2c_rel`` (the same physical term in NeuroSim's units)
     step_c2c_rel: float = 0.0
-    #: 0 = off; step shrinks by (1 - s * |lsb| / L_max) when moving toward the rail
+    #: "linear" response only (first release): 0 = off; the step shrinks by
+    #: (1 - s * |lsb| / L_max) when moving toward the rail. A saturating curve with
+    #: NeuroSim-style noise is lsb_response "soft-bounds" or "exp"
     lsb_soft_saturation: float = 0.0
+    #: how a pulse moves the LSB: "linear" (one step per pulse), "exp" (NeuroSim's exponential
+    #: curve, parameters lsb_exp_a_up / lsb_exp_a_down), "soft-bounds" (aihwkit's SoftBounds:
+    #: the step shrinks linearly toward the bound it moves to; the nominal step is the one at
+    #: mid-rail), "table" (a measured curve: lsb_table_*). Each curve is exact for any number of
+    #: pulses in one update; P_max = 2 L_max / step pulses cross the range [-L_max, L_max]
+    lsb_response: str = "linear"
+    #: "exp": normalized nonlinearity a = A / P_max of the potentiation curve
+    #: g(p) = (1 - exp(-p/a)) / (1 - exp(-1/a)) (NeuroSim; a > 0 saturating, |a| >= 0.01;
+    #: NeuroSim's NL label maps to a via :func:`neurosim_a`)
+    lsb_exp_a_up: float = 0.0
+    #: "exp": a of the depression curve, which depression retraces backward (NeuroSim's sign:
+    #: a < 0, i.e. a negative NL label, is depression that saturates toward the bottom)
+    lsb_exp_a_down: float = 0.0
+    #: "exp": device-to-device relative spread of a (lognormal, sign kept; up and down drawn
+    #: separately, once when an array is built)
+    lsb_exp_a_d2d_rel: float = 0.0
+    #: cycle-to-cycle noise of every response model, NeuroSim's convention: an update of n pulses
+    #: adds Gaussian noise of sigma lsb_c2c_rel * (LSB range 2 L_max) * sqrt(|n|) (drawn per
+    #: update and cell with n != 0), then clips to the range
+    lsb_c2c_rel: float = 0.0
+    #: "table": pulse numbers of the rows (empty: 0, 1, 2, ...); strictly increasing
+    lsb_table_pulse: tuple[float, ...] = ()
+    #: "table": conductance after each potentiation pulse from G_min (siemens or normalized;
+    #: strictly increasing, >= 2 rows). Only the shape matters: each curve is normalized to the
+    #: LSB range and its pulse axis to P_max
+    lsb_table_ltp: tuple[float, ...] = ()
+    #: "table": conductance after each depression pulse from G_max (strictly decreasing)
+    lsb_table_ltd: tuple[float, ...] = ()
     #: LSB leak time constant in seconds (math.inf = no leak); reconstructed default 1 s
     tau_leak_s: float = 1.0
     #: per-cell relative spread of tau (lognormal, mean tau); reconstructed default 30 %
@@ -134,6 +168,14 @@ class DeviceParams:
     msb_write_voltage_v: float = 1.8
 
     def __post_init__(self) -> None:
+        # the table fields are stored as tuples (hashable, immutable like the rest)
+        for f in ("lsb_table_pulse", "lsb_table_ltp", "lsb_table_ltd"):
+            v = getattr(self, f)
+            if not isinstance(v, (str, bytes)) and not isinstance(v, tuple):
+                try:
+                    object.__setattr__(self, f, tuple(float(x) for x in v))
+                except TypeError:
+                    pass  # not iterable: the core names the field and the type
         _core.validate_device(self)
 
     # ---- derived quantities (no state) ----
@@ -269,6 +311,45 @@ _PRESETS: dict[str, dict[str, Any]] = {
         msb_write_voltage_v=3.0,
     ),
 }
+
+
+#: MLP+NeuroSim V3.0's published normalized nonlinearity for the NL labels its cells use
+#: (``formula.cpp`` ``getParamA``; NL -> a, a negative NL gives -a).
+NEUROSIM_A = {0.2: 6.311253, 0.5: 2.519877, 1.0: 1.251653, 2.4: 0.499181, 4.88: 0.200303}
+
+#: NeuroSim's NL label is the largest gap between its normalized curve g(p) and the line p,
+#: in units of this constant: max_p (g_a(p) - p) = NL * 0.7 / sqrt(50). Our fit: it reproduces
+#: every published pair above (and the table's 0.01..0.03 entries) to 2e-6 relative.
+NEUROSIM_NL_UNIT = 0.7 / math.sqrt(50.0)
+
+
+def _nl_gap(a: float) -> float:
+    """max_p (g_a(p) - p) for a > 0, in closed form (g'(p*) = 1 at p* = -a ln(a E))."""
+    e = -math.expm1(-1.0 / a)
+    return (1.0 - a * e) / e + a * math.log(a * e)
+
+
+def neurosim_a(nl: float) -> float:
+    """Normalized nonlinearity ``a`` of NeuroSim's NL label ``nl`` (0 < |nl| <= 9).
+
+    The exact published value for the labels of :data:`NEUROSIM_A`; otherwise ``a`` solving
+    ``max_p (g_a(p) - p) = |nl| * NEUROSIM_NL_UNIT`` (the relation NeuroSim's table satisfies).
+    A negative label gives ``-a`` (NeuroSim's sign convention for depression curves).
+
+    Raises:
+        ValueError: nl is 0, not finite or |nl| > 9.
+    """
+    if not (isinstance(nl, (int, float)) and math.isfinite(nl) and 0 < abs(nl) <= 9):
+        raise ValueError(f"nl: invalid NeuroSim nonlinearity label {nl!r}; allowed 0 < |nl| <= 9")
+    sign = 1.0 if nl > 0 else -1.0
+    if abs(nl) in NEUROSIM_A:
+        return sign * NEUROSIM_A[abs(nl)]
+    target = abs(nl) * NEUROSIM_NL_UNIT
+    lo, hi = 1e-3, 1e4  # the gap falls monotonically with a
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if _nl_gap(mid) > target else (lo, mid)
+    return sign * math.sqrt(lo * hi)
 
 
 def presets() -> list[str]:

@@ -18,7 +18,7 @@ use numpy::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString, PyTuple};
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
@@ -56,6 +56,7 @@ fn to_value(field: &str, obj: &Bound<'_, PyAny>, ty: FieldType) -> PyResult<Valu
             .extract::<String>()
             .map(Value::Str)
             .map_err(|_| bad("str")),
+        FieldType::FloatList => float_list(field, &obj).map(Value::FloatList),
         FieldType::Int | FieldType::Float => {
             if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
                 return Err(bad(if ty == FieldType::Int { "int" } else { "float" }));
@@ -75,6 +76,30 @@ fn to_value(field: &str, obj: &Bound<'_, PyAny>, ty: FieldType) -> PyResult<Valu
             }
         }
     }
+}
+
+/// A sequence of floats (list, tuple, 1-d numpy array); not a str, bytes or a mapping.
+fn float_list(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
+    let want = "a sequence of floats (list, tuple or 1-d array)";
+    if obj.is_instance_of::<PyString>() || obj.cast::<PyMapping>().is_ok() {
+        return Err(Error::type_(field, want, type_name(obj)).into());
+    }
+    let mut out = Vec::new();
+    for (i, item) in obj
+        .try_iter()
+        .map_err(|_| Error::type_(field, want, type_name(obj)))?
+        .enumerate()
+    {
+        let item = unwrap_scalar(&item?)?;
+        if item.is_instance_of::<PyBool>() || item.is_instance_of::<PyString>() {
+            return Err(Error::type_(&format!("{field}[{i}]"), "float", type_name(&item)).into());
+        }
+        out.push(
+            item.extract::<f64>()
+                .map_err(|_| Error::type_(&format!("{field}[{i}]"), "float", type_name(&item)))?,
+        );
+    }
+    Ok(out)
 }
 
 /// Device parameters from a mapping (unknown keys rejected) or any object with attributes.
@@ -143,6 +168,10 @@ fn value_to_py<'py>(py: Python<'py>, v: &Value) -> Bound<'py, PyAny> {
             .map(|b| b.into_any())
             .unwrap_or_else(|e| match e {}),
         Value::Float(f) => PyFloat::new(py, *f).into_any(),
+        // a tuple: DeviceParams is frozen, its table fields are tuples
+        Value::FloatList(v) => PyTuple::new(py, v.iter().map(|f| PyFloat::new(py, *f)))
+            .map(|t| t.into_any())
+            .unwrap_or_else(|_| PyTuple::empty(py).into_any()),
     }
 }
 
@@ -476,6 +505,10 @@ impl PySynapseArray {
                 d.set_item("leak_rate", out_2d(py, r, c, s.leak_rate)?)?;
                 d.set_item("msb_offset", out_2d(py, r, c, s.msb_offset)?)?;
                 d.set_item("carry_blocked", out_2d(py, r, c, s.carry_blocked)?)?;
+                if !s.lsb_a_up.is_empty() {
+                    d.set_item("lsb_a_up", out_2d(py, r, c, s.lsb_a_up)?)?;
+                    d.set_item("lsb_a_down", out_2d(py, r, c, s.lsb_a_down)?)?;
+                }
             }
         }
         Ok(d)
@@ -639,6 +672,8 @@ fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
         leak_rate: Vec::new(),
         msb_offset: Vec::new(),
         carry_blocked: Vec::new(),
+        lsb_a_up: Vec::new(),
+        lsb_a_down: Vec::new(),
         pending_dt,
         counters,
         steps,
@@ -658,6 +693,11 @@ fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
             st.msb_offset = get_array(state, "msb_offset", "float32")?;
             if !first_release {
                 st.carry_blocked = get_array(state, "carry_blocked", "uint8")?;
+            }
+            // present exactly when the device draws per-cell nonlinearities (checked there)
+            if state.contains("lsb_a_up")? || state.contains("lsb_a_down")? {
+                st.lsb_a_up = get_array(state, "lsb_a_up", "float32")?;
+                st.lsb_a_down = get_array(state, "lsb_a_down", "float32")?;
             }
         }
     }

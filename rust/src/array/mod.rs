@@ -18,6 +18,21 @@
 //! carry rule), `transfer` (transfer protocols and `step`), `readout`, [`state`] (state I/O),
 //! [`pulses`] and [`simd`] (shared arithmetic of the hot loops).
 
+/// The mutable per-cell hybrid state of `$a` (a `SynapseArray`) as an `update::HybridState`:
+/// a macro, so the other fields stay borrowable alongside.
+macro_rules! hybrid_state {
+    ($a:expr) => {
+        $crate::array::update::HybridState {
+            msb: &mut $a.msb,
+            lsb: &mut $a.lsb,
+            err: &mut $a.msb_error,
+            writes: &mut $a.msb_writes,
+            blocked: &mut $a.carry_blocked,
+            nblocked: &mut $a.blocked_per_chunk,
+        }
+    };
+}
+
 mod carry;
 pub mod counters;
 mod d2d;
@@ -35,6 +50,7 @@ pub use counters::{Counters, RngSteps, Tally};
 pub use geometry::Geometry;
 pub use state::{State, STATE_FORMAT};
 
+use crate::device::response::Model;
 use crate::device::{DeviceParams, Kind};
 use crate::error::{Error, Result};
 use crate::parallel::{install, CHUNK};
@@ -70,6 +86,11 @@ pub struct SynapseArray {
     // clearing pass)
     carry_blocked: Vec<u8>,
     blocked_per_chunk: Vec<u32>,
+    // the LSB response model (built from `dev`), and its per-cell shape parameters when
+    // they have a device-to-device spread (exp's `a`; empty: the model's nominal values)
+    model: Model,
+    lsb_shape_up: Vec<f32>,
+    lsb_shape_down: Vec<f32>,
     // lazily applied leak and its cached per-cell factors (for a repeated dt: a multiply)
     pending_dt: f64,
     decay: Vec<f32>,
@@ -155,6 +176,9 @@ impl SynapseArray {
             msb_offset: Vec::new(),
             carry_blocked: Vec::new(),
             blocked_per_chunk: Vec::new(),
+            model: Model::build(&dev)?,
+            lsb_shape_up: Vec::new(),
+            lsb_shape_down: Vec::new(),
             pending_dt: 0.0,
             decay: Vec::new(),
             decay0: 1.0,

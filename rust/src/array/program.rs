@@ -1,7 +1,7 @@
 //! Initial write of the weights (`program`): not counted as MSB writes.
 
 use super::pulses::round_pulses_f64;
-use super::update::{hybrid_chunks, HybridState};
+use super::update::hybrid_chunks;
 use super::{check_finite, check_len, SynapseArray};
 use crate::device::Kind;
 use crate::error::Result;
@@ -51,14 +51,7 @@ impl SynapseArray {
                 // fresh charge: no blocked carry is pending
                 self.carry_blocked.iter_mut().for_each(|b| *b = 0);
                 self.blocked_per_chunk.iter_mut().for_each(|b| *b = 0);
-                let chunks = hybrid_chunks(HybridState {
-                    msb: &mut self.msb,
-                    lsb: &mut self.lsb,
-                    err: &mut self.msb_error,
-                    writes: &mut self.msb_writes,
-                    blocked: &mut self.carry_blocked,
-                    nblocked: &mut self.blocked_per_chunk,
-                });
+                let chunks = hybrid_chunks(hybrid_state!(self));
                 install(|| {
                     chunks.into_par_iter().for_each(|c| {
                         for j in 0..c.msb.len() {

@@ -2,13 +2,15 @@
 
 use super::geometry::Geometry;
 use super::{check_finite, Counters, RngSteps, SynapseArray};
-use crate::device::{DeviceParams, Kind};
+use crate::device::response::{Model, A_MIN};
+use crate::device::{DeviceParams, Kind, LsbResponse};
 use crate::error::{Error, Result};
 use crate::parallel::CHUNK;
 
 /// Version of the `state_dict` layout.
-/// 2: transfer protocols and per-cell blocked-carry flags (format 1 states are read: the
-/// protocol follows from the first-release fields, flags start clear).
+/// 2: transfer protocols, per-cell blocked-carry flags, LSB response models and their per-cell
+/// nonlinearities (format 1 states are read: the protocol follows from the first-release
+/// fields, flags start clear, the response is linear).
 pub const STATE_FORMAT: i64 = 2;
 
 /// Every piece of state of an array (what `state_dict` exports).
@@ -30,6 +32,10 @@ pub struct State {
     pub msb_offset: Vec<f32>,
     /// per cell, 0/1: a blocked carry of the charge it holds was counted; empty = all 0
     pub carry_blocked: Vec<u8>,
+    /// per cell: the exp model's nonlinearity `a` of each direction, when it has a
+    /// device-to-device spread (`lsb_exp_a_d2d_rel > 0`); else empty
+    pub lsb_a_up: Vec<f32>,
+    pub lsb_a_down: Vec<f32>,
     pub pending_dt: f64,
     pub counters: Counters,
     pub steps: RngSteps,
@@ -54,6 +60,8 @@ impl SynapseArray {
             leak_rate: self.leak_rate.clone(),
             msb_offset: self.msb_offset.clone(),
             carry_blocked: self.carry_blocked.clone(),
+            lsb_a_up: self.lsb_shape_up.clone(),
+            lsb_a_down: self.lsb_shape_down.clone(),
             pending_dt: self.pending_dt,
             counters: self.counters.clone(),
             steps: self.steps,
@@ -66,6 +74,7 @@ impl SynapseArray {
         s.device.validate()?;
         a.geo = Geometry::new(&s.device, s.w_max);
         a.leak_on = s.device.kind == Kind::Hybrid && s.device.tau_leak_s.is_finite();
+        a.model = Model::build(&s.device)?;
         a.dev = s.device;
         let n = a.len();
         let need = |name: &str, got: usize| -> Result<()> {
@@ -103,6 +112,8 @@ impl SynapseArray {
         a.msb_offset = Vec::new();
         a.carry_blocked = Vec::new();
         a.blocked_per_chunk = Vec::new();
+        a.lsb_shape_up = Vec::new();
+        a.lsb_shape_down = Vec::new();
         match a.dev.kind {
             Kind::Float => {
                 need("w", w.len())?;
@@ -140,6 +151,7 @@ impl SynapseArray {
                     a.leak_rate = lr;
                     a.msb_offset = off;
                     a.set_blocked(s.carry_blocked)?;
+                    a.set_shapes(s.lsb_a_up, s.lsb_a_down)?;
                     a.detect_uniform();
                 }
             }
@@ -177,6 +189,36 @@ impl SynapseArray {
             .chunks(CHUNK)
             .map(|c| c.iter().map(|&f| f as u32).sum())
             .collect();
+        Ok(())
+    }
+
+    /// Per-cell exp nonlinearities from a state: required (n finite values each, |a| >= A_MIN,
+    /// the sign of the device's a) exactly when the device draws them.
+    fn set_shapes(&mut self, up: Vec<f32>, down: Vec<f32>) -> Result<()> {
+        let d = &self.dev;
+        let drawn = d.lsb_response == LsbResponse::Exp && d.lsb_exp_a_d2d_rel > 0.0;
+        let n = if drawn { self.len() } else { 0 };
+        for (name, v, a) in [
+            ("lsb_a_up", &up, d.lsb_exp_a_up),
+            ("lsb_a_down", &down, d.lsb_exp_a_down),
+        ] {
+            let ok = v.len() == n
+                && v.iter().all(|x| {
+                    x.is_finite() && (*x as f64).abs() >= A_MIN && x.signum() as f64 == a.signum()
+                });
+            if !ok {
+                return Err(Error::value(
+                    &format!("state['{name}']"),
+                    format!(
+                        "expected {n} finite values of the sign of the device's a with |a| >= \
+                         {A_MIN} (present exactly for lsb_response 'exp' with \
+                         lsb_exp_a_d2d_rel > 0)"
+                    ),
+                ));
+            }
+        }
+        self.lsb_shape_up = up;
+        self.lsb_shape_down = down;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use super::carry::CarryCfg;
 use super::counters::Tally;
 use super::leak::{LEAK_CELL, LEAK_UNIFORM};
 use super::simd::flag_mask;
-use super::update::{clear_blocked, count_blocked, hybrid_chunks, HybridChunk, HybridState};
+use super::update::{clear_blocked, count_blocked, hybrid_chunks, HybridChunk};
 use super::{check_finite, check_len, SynapseArray};
 use crate::device::{Kind, Residual};
 use crate::error::Result;
@@ -33,14 +33,7 @@ impl SynapseArray {
         let decay = &self.decay;
         let decay0 = self.decay0;
         let off = &self.msb_offset;
-        let chunks = hybrid_chunks(HybridState {
-            msb: &mut self.msb,
-            lsb: &mut self.lsb,
-            err: &mut self.msb_error,
-            writes: &mut self.msb_writes,
-            blocked: &mut self.carry_blocked,
-            nblocked: &mut self.blocked_per_chunk,
-        });
+        let chunks = hybrid_chunks(hybrid_state!(self));
         let t = Tally::sum(install(|| {
             chunks
                 .into_par_iter()

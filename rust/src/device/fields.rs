@@ -1,7 +1,7 @@
 //! Field table and `Value` plumbing: every device field by name, so the Python glue needs no
 //! per-field code.
 
-use super::{DeviceParams, Kind, Mapping, Residual, Rounding, TransferProtocol};
+use super::{DeviceParams, Kind, LsbResponse, Mapping, Residual, Rounding, TransferProtocol};
 use crate::error::{Error, Result};
 
 /// A dynamically typed field value (what crosses the Python boundary).
@@ -10,6 +10,8 @@ pub enum Value {
     Str(String),
     Int(i64),
     Float(f64),
+    /// a measured curve (table columns)
+    FloatList(Vec<f64>),
 }
 
 /// The Python-side type of each field.
@@ -18,6 +20,8 @@ pub enum FieldType {
     Str,
     Int,
     Float,
+    /// a sequence of floats (Python: tuple of float)
+    FloatList,
 }
 
 /// Field names in declaration order with their Python types.
@@ -34,6 +38,14 @@ pub const FIELDS: &[(&str, FieldType)] = &[
     ("step_d2d_rel", FieldType::Float),
     ("step_c2c_rel", FieldType::Float),
     ("lsb_soft_saturation", FieldType::Float),
+    ("lsb_response", FieldType::Str),
+    ("lsb_exp_a_up", FieldType::Float),
+    ("lsb_exp_a_down", FieldType::Float),
+    ("lsb_exp_a_d2d_rel", FieldType::Float),
+    ("lsb_c2c_rel", FieldType::Float),
+    ("lsb_table_pulse", FieldType::FloatList),
+    ("lsb_table_ltp", FieldType::FloatList),
+    ("lsb_table_ltd", FieldType::FloatList),
     ("tau_leak_s", FieldType::Float),
     ("tau_leak_d2d_rel", FieldType::Float),
     ("t_image_s", FieldType::Float),
@@ -100,6 +112,17 @@ fn as_int(field: &str, v: &Value) -> Result<i64> {
     }
 }
 
+fn as_list(field: &str, v: &Value) -> Result<Vec<f64>> {
+    match v {
+        Value::FloatList(x) => Ok(x.clone()),
+        _ => Err(Error::type_(
+            field,
+            "a sequence of floats",
+            format!("{v:?}"),
+        )),
+    }
+}
+
 fn as_float(field: &str, v: &Value) -> Result<f64> {
     match v {
         Value::Float(f) => Ok(*f),
@@ -121,6 +144,10 @@ impl DeviceParams {
             "transfer_protocol" => {
                 self.transfer_protocol = TransferProtocol::parse(as_str(field, v)?)?
             }
+            "lsb_response" => self.lsb_response = LsbResponse::parse(as_str(field, v)?)?,
+            "lsb_table_pulse" => self.lsb_table_pulse = as_list(field, v)?,
+            "lsb_table_ltp" => self.lsb_table_ltp = as_list(field, v)?,
+            "lsb_table_ltd" => self.lsb_table_ltd = as_list(field, v)?,
             "msb_bits" => self.msb_bits = int_in(field, as_int(field, v)?, 0, 16)? as u32,
             "lsb_bits" => self.lsb_bits = int_in(field, as_int(field, v)?, 0, 16)? as u32,
             "max_pulses_per_update" => {
@@ -138,6 +165,10 @@ impl DeviceParams {
                     "step_d2d_rel" => self.step_d2d_rel = x,
                     "step_c2c_rel" => self.step_c2c_rel = x,
                     "lsb_soft_saturation" => self.lsb_soft_saturation = x,
+                    "lsb_exp_a_up" => self.lsb_exp_a_up = x,
+                    "lsb_exp_a_down" => self.lsb_exp_a_down = x,
+                    "lsb_exp_a_d2d_rel" => self.lsb_exp_a_d2d_rel = x,
+                    "lsb_c2c_rel" => self.lsb_c2c_rel = x,
                     "tau_leak_s" => self.tau_leak_s = x,
                     "tau_leak_d2d_rel" => self.tau_leak_d2d_rel = x,
                     "t_image_s" => self.t_image_s = x,
@@ -168,7 +199,7 @@ impl DeviceParams {
 
     /// All fields as `(name, value)` in declaration order.
     pub fn to_values(&self) -> Vec<(&'static str, Value)> {
-        use Value::{Float as F, Int as I, Str as S};
+        use Value::{Float as F, FloatList as L, Int as I, Str as S};
         vec![
             ("name", S(self.name.clone())),
             ("kind", S(self.kind.as_str().into())),
@@ -185,6 +216,14 @@ impl DeviceParams {
             ("step_d2d_rel", F(self.step_d2d_rel)),
             ("step_c2c_rel", F(self.step_c2c_rel)),
             ("lsb_soft_saturation", F(self.lsb_soft_saturation)),
+            ("lsb_response", S(self.lsb_response.as_str().into())),
+            ("lsb_exp_a_up", F(self.lsb_exp_a_up)),
+            ("lsb_exp_a_down", F(self.lsb_exp_a_down)),
+            ("lsb_exp_a_d2d_rel", F(self.lsb_exp_a_d2d_rel)),
+            ("lsb_c2c_rel", F(self.lsb_c2c_rel)),
+            ("lsb_table_pulse", L(self.lsb_table_pulse.clone())),
+            ("lsb_table_ltp", L(self.lsb_table_ltp.clone())),
+            ("lsb_table_ltd", L(self.lsb_table_ltd.clone())),
             ("tau_leak_s", F(self.tau_leak_s)),
             ("tau_leak_d2d_rel", F(self.tau_leak_d2d_rel)),
             ("t_image_s", F(self.t_image_s)),

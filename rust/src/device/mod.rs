@@ -5,14 +5,17 @@
 //!
 //! - `names`: the named choices (kind, mapping, rounding, residual policy, transfer protocol);
 //! - `fields`: the field table, `set` / `to_values` by name;
-//! - `validate`: the range checks.
+//! - `validate`: the range checks;
+//! - [`response`]: the LSB response models (one module each) and their registry.
 
 mod fields;
 mod names;
+pub mod response;
 mod validate;
 
 pub use fields::{field_names, field_type, FieldType, Value, FIELDS};
 pub use names::{Kind, Mapping, Residual, Rounding, TransferProtocol};
+pub use response::LsbResponse;
 
 /// All device parameters (see `femsyn.devices.DeviceParams` for documentation).
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +32,14 @@ pub struct DeviceParams {
     pub step_d2d_rel: f64,
     pub step_c2c_rel: f64,
     pub lsb_soft_saturation: f64,
+    pub lsb_response: LsbResponse,
+    pub lsb_exp_a_up: f64,
+    pub lsb_exp_a_down: f64,
+    pub lsb_exp_a_d2d_rel: f64,
+    pub lsb_c2c_rel: f64,
+    pub lsb_table_pulse: Vec<f64>,
+    pub lsb_table_ltp: Vec<f64>,
+    pub lsb_table_ltd: Vec<f64>,
     pub tau_leak_s: f64,
     pub tau_leak_d2d_rel: f64,
     pub t_image_s: f64,
@@ -66,6 +77,14 @@ impl Default for DeviceParams {
             step_d2d_rel: 0.0,
             step_c2c_rel: 0.0,
             lsb_soft_saturation: 0.0,
+            lsb_response: LsbResponse::Linear,
+            lsb_exp_a_up: 0.0,
+            lsb_exp_a_down: 0.0,
+            lsb_exp_a_d2d_rel: 0.0,
+            lsb_c2c_rel: 0.0,
+            lsb_table_pulse: Vec::new(),
+            lsb_table_ltp: Vec::new(),
+            lsb_table_ltd: Vec::new(),
             tau_leak_s: 1.0,
             tau_leak_d2d_rel: 0.3,
             t_image_s: 1e-6,

@@ -36,6 +36,8 @@ macro_rules! named_choice {
     };
 }
 
+pub(crate) use named_choice;
+
 named_choice!(Kind, "kind", { Float = "float", Ideal = "ideal", Hybrid = "hybrid" });
 
 named_choice!(Mapping, "signed_mapping", {

@@ -1,6 +1,7 @@
 //! Range checks of every field: called whenever a device is built, so an invalid device never
 //! exists.
 
+use super::response::Model;
 use super::{DeviceParams, Kind};
 use crate::error::{Error, Result};
 
@@ -105,6 +106,7 @@ impl DeviceParams {
         finite_ge0("msb_write_voltage_v", self.msb_write_voltage_v)?;
         if self.kind == Kind::Hybrid {
             self.validate_carry()?;
+            self.validate_response()?;
         }
         Ok(())
     }
@@ -171,5 +173,23 @@ impl DeviceParams {
             }
         }
         Ok(())
+    }
+
+    /// The LSB response model and its noise: one parameter per physical term.
+    fn validate_response(&self) -> Result<()> {
+        let c = self.lsb_c2c_rel;
+        if !(c.is_finite() && c >= 0.0) {
+            return Err(Error::param("lsb_c2c_rel", c, "finite value >= 0"));
+        }
+        if c > 0.0 && self.step_c2c_rel > 0.0 {
+            return Err(Error::param(
+                "step_c2c_rel",
+                self.step_c2c_rel,
+                "0 when lsb_c2c_rel > 0: both are the cycle-to-cycle noise of the LSB update \
+                 (step_c2c_rel relative to one step, the first release's; lsb_c2c_rel \
+                 relative to the LSB range per sqrt(pulse), NeuroSim's); set one",
+            ));
+        }
+        Model::build(self).map(|_| ())
     }
 }

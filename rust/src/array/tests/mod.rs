@@ -263,4 +263,5 @@ fn bad_inputs() {
     assert!(SynapseArray::new(2, 2, DeviceParams::default(), 0, 0.0).is_err());
 }
 
+mod response;
 mod transfer;

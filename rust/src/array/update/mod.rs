@@ -9,87 +9,26 @@
 //! the same floating-point operations in the same order for a cell regardless of chunking or
 //! thread count.
 
+mod chunk;
+mod curve;
 mod ideal;
 mod linear;
 mod pass2;
 
+pub use chunk::{clear_blocked, count_blocked, hybrid_chunks, HybridChunk, HybridState};
 pub use ideal::update_ideal_chunk;
 
 use super::carry::CarryCfg;
 use super::counters::Tally;
-use super::leak::{LEAK_CELL, LEAK_NONE, LEAK_UNIFORM};
-use super::simd::has_avx2;
 use super::{check_finite, check_len, SynapseArray};
-use crate::device::{Kind, Rounding};
+use crate::device::{Kind, LsbResponse, Rounding};
 use crate::error::Result;
 use crate::parallel::{install, CHUNK};
 use crate::rng::{Key, Stream};
-#[cfg(target_arch = "x86_64")]
-use linear::pass1_avx2;
-use linear::{pass1, pass1_slow};
-use pass2::pass2;
+use crate::with_curve;
+use curve::curve_dispatch;
+use linear::update_hybrid_dispatch;
 use rayon::prelude::*;
-
-/// Mutable per-chunk view of the hybrid state.
-pub struct HybridChunk<'a> {
-    pub base: usize,
-    pub msb: &'a mut [u16],
-    pub lsb: &'a mut [f32],
-    pub err: &'a mut [f32],
-    pub writes: &'a mut [u32],
-    /// per cell: a blocked carry of the charge it holds has been counted (`keep` only)
-    pub blocked: &'a mut [u8],
-    /// number of set `blocked` flags in this chunk (0: the clearing pass is skipped)
-    pub nblocked: &'a mut u32,
-}
-
-/// The per-cell state vectors a hybrid kernel mutates.
-pub struct HybridState<'a> {
-    pub msb: &'a mut [u16],
-    pub lsb: &'a mut [f32],
-    pub err: &'a mut [f32],
-    pub writes: &'a mut [u32],
-    pub blocked: &'a mut [u8],
-    pub nblocked: &'a mut [u32],
-}
-
-/// Split the hybrid state into fixed chunks of [`CHUNK`] cells (the unit of parallel work).
-pub fn hybrid_chunks(s: HybridState<'_>) -> Vec<HybridChunk<'_>> {
-    s.msb
-        .chunks_mut(CHUNK)
-        .zip(s.lsb.chunks_mut(CHUNK))
-        .zip(s.err.chunks_mut(CHUNK))
-        .zip(s.writes.chunks_mut(CHUNK))
-        .zip(s.blocked.chunks_mut(CHUNK))
-        .zip(s.nblocked.iter_mut())
-        .enumerate()
-        .map(
-            |(i, (((((msb, lsb), err), writes), blocked), nblocked))| HybridChunk {
-                base: i * CHUNK,
-                msb,
-                lsb,
-                err,
-                writes,
-                blocked,
-                nblocked,
-            },
-        )
-        .collect()
-}
-
-/// Clear the blocked flags of cells whose charge is back inside `band` (branch-free).
-#[inline]
-pub fn clear_blocked(lsb: &[f32], blocked: &mut [u8], band: f32) {
-    for (b, x) in blocked.iter_mut().zip(lsb) {
-        *b &= (x.abs() > band) as u8;
-    }
-}
-
-/// Number of set flags.
-#[inline]
-pub fn count_blocked(blocked: &[u8]) -> u32 {
-    blocked.iter().map(|&b| b as u32).sum()
-}
 
 /// Read-only inputs and constants of a hybrid update.
 pub struct UpdateIn<'a> {
@@ -118,6 +57,14 @@ pub struct UpdateIn<'a> {
     pub key_r: Key,
     pub key_c: Key,
     pub carry: CarryCfg,
+    /// generic curve kernel: per-cell shape parameter (exp's `a`) per direction, empty for
+    /// the nominal `a_up0` / `a_down0`
+    pub shape_up: &'a [f32],
+    pub shape_down: &'a [f32],
+    pub a_up0: f64,
+    pub a_down0: f64,
+    /// NeuroSim c2c: sigma per sqrt(pulse) as a fraction of the LSB range (`lsb_c2c_rel`)
+    pub c2c_range: f64,
 }
 
 /// Cells per sub-block: pass 1 (branch-free, vectorizable) runs over a sub-block, then the
@@ -130,140 +77,6 @@ pub const MODE_FAST: u8 = 0;
 pub const MODE_C2C: u8 = 1;
 /// soft saturation (per-pulse loop, scalar), with or without c2c noise.
 pub const MODE_SLOW: u8 = 2;
-
-/// Hybrid update of one chunk. `CELL_STEPS`: per-cell up/down step sizes (else `up0/down0`);
-/// `MODE`: [`MODE_FAST`], [`MODE_C2C`] or [`MODE_SLOW`].
-#[inline(always)]
-pub fn update_hybrid_chunk<
-    const STOCH: bool,
-    const LEAK: u8,
-    const CELL_STEPS: bool,
-    const MODE: u8,
->(
-    mut c: HybridChunk<'_>,
-    p: &UpdateIn<'_>,
-) -> Tally {
-    let mut t = Tally::default();
-    let base = c.base;
-    let len = c.lsb.len();
-    let avx2 = has_avx2();
-    // pulse counts of a sub-block between the two loops of the c2c variant
-    let mut ns_buf = [0i32; SUB];
-    let mut cleared = false;
-    let mut lo = 0;
-    while lo < len {
-        let hi = (lo + SUB).min(len);
-        let b = base + lo;
-        let (pulses, trunc, max_n, xmax) = if MODE == MODE_SLOW {
-            let (a, b2, c2, d, clipped) =
-                pass1_slow::<STOCH, LEAK, CELL_STEPS>(b, &mut c.lsb[lo..hi], p);
-            t.clipped += clipped;
-            (a, b2, c2, d)
-        } else {
-            let lsb = &mut c.lsb[lo..hi];
-            let dw = &p.dw[b..base + hi];
-            let (up, down) = if CELL_STEPS {
-                (&p.up[b..base + hi], &p.down[b..base + hi])
-            } else {
-                (&[][..], &[][..])
-            };
-            let decay = if LEAK == LEAK_CELL {
-                &p.decay[b..base + hi]
-            } else {
-                &[][..]
-            };
-            #[cfg(target_arch = "x86_64")]
-            {
-                if avx2 {
-                    // SAFETY: AVX2 availability was checked at run time.
-                    unsafe {
-                        pass1_avx2::<STOCH, LEAK, CELL_STEPS, MODE>(
-                            b,
-                            lsb,
-                            dw,
-                            up,
-                            down,
-                            decay,
-                            p,
-                            &mut ns_buf,
-                        )
-                    }
-                } else {
-                    pass1::<STOCH, LEAK, CELL_STEPS, MODE>(
-                        b,
-                        lsb,
-                        dw,
-                        up,
-                        down,
-                        decay,
-                        p,
-                        &mut ns_buf,
-                    )
-                }
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            {
-                let _ = avx2;
-                pass1::<STOCH, LEAK, CELL_STEPS, MODE>(b, lsb, dw, up, down, decay, p, &mut ns_buf)
-            }
-        };
-        t.pulses += pulses;
-        t.truncated += trunc;
-        t.max_n = t.max_n.max(max_n as u64);
-        if xmax {
-            pass2(&mut c, lo, hi, p, CELL_STEPS, &mut t);
-        }
-        if *c.nblocked > 0 || t.blocked > 0 {
-            clear_blocked(&c.lsb[lo..hi], &mut c.blocked[lo..hi], p.clear_band);
-            cleared = true;
-        }
-        lo = hi;
-    }
-    if cleared {
-        *c.nblocked = count_blocked(c.blocked);
-    }
-    t
-}
-
-/// Dispatch to the monomorphized variant.
-pub fn update_hybrid_dispatch(
-    c: HybridChunk<'_>,
-    p: &UpdateIn<'_>,
-    stoch: bool,
-    leak: u8,
-    cell_steps: bool,
-    mode: u8,
-) -> Tally {
-    macro_rules! go {
-        ($s:literal, $l:expr, $c:literal, $w:expr) => {
-            update_hybrid_chunk::<$s, { $l }, $c, { $w }>(c, p)
-        };
-    }
-    macro_rules! by_leak {
-        ($s:literal, $c:literal, $w:expr) => {
-            match leak {
-                LEAK_UNIFORM => go!($s, LEAK_UNIFORM, $c, $w),
-                LEAK_CELL => go!($s, LEAK_CELL, $c, $w),
-                _ => go!($s, LEAK_NONE, $c, $w),
-            }
-        };
-    }
-    macro_rules! by_mode {
-        ($s:literal, $c:literal) => {
-            match mode {
-                MODE_C2C => by_leak!($s, $c, MODE_C2C),
-                MODE_SLOW => by_leak!($s, $c, MODE_SLOW),
-                _ => by_leak!($s, $c, MODE_FAST),
-            }
-        };
-    }
-    match (stoch, cell_steps) {
-        (true, false) => by_mode!(true, false),
-        (true, true) => by_mode!(true, true),
-        (false, false) => by_mode!(false, false),
-        (false, true) => by_mode!(false, true),
-    }
-}
 
 impl SynapseArray {
     /// Apply one requested weight change `dw` (row-major). Hybrid: leak, pulses with rounding,
@@ -342,6 +155,8 @@ impl SynapseArray {
         } else {
             MODE_FAST
         };
+        // the first release's linear kernels unless a curve or NeuroSim-style noise is asked
+        let generic = d.lsb_response != LsbResponse::Linear || d.lsb_c2c_rel > 0.0;
         let cell_steps = !self.uniform_steps;
         let ovf_on = d.transfer_protocol.overflow();
         let ovf_thr = (d.carry_threshold * self.geo.n_l as f64) as f32;
@@ -373,20 +188,26 @@ impl SynapseArray {
                 Key::new(seed, Stream::OverflowRead, step),
                 Key::new(seed, Stream::OverflowProg, step),
             ),
+            shape_up: &self.lsb_shape_up,
+            shape_down: &self.lsb_shape_down,
+            a_up0: self.model.shape(true),
+            a_down0: self.model.shape(false),
+            c2c_range: d.lsb_c2c_rel,
         };
-        let chunks = hybrid_chunks(HybridState {
-            msb: &mut self.msb,
-            lsb: &mut self.lsb,
-            err: &mut self.msb_error,
-            writes: &mut self.msb_writes,
-            blocked: &mut self.carry_blocked,
-            nblocked: &mut self.blocked_per_chunk,
-        });
+        let chunks = hybrid_chunks(hybrid_state!(self));
+        let model = &self.model;
         let tally = Tally::sum(install(|| {
-            chunks
-                .into_par_iter()
-                .map(|c| update_hybrid_dispatch(c, &p, stoch, leak, cell_steps, mode))
-                .collect()
+            if generic {
+                with_curve!(model, m => chunks
+                    .into_par_iter()
+                    .map(|c| curve_dispatch(c, &p, m, stoch, leak, cell_steps))
+                    .collect())
+            } else {
+                chunks
+                    .into_par_iter()
+                    .map(|c| update_hybrid_dispatch(c, &p, stoch, leak, cell_steps, mode))
+                    .collect()
+            }
         }));
         self.pending_dt = 0.0;
         tally

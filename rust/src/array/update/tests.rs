@@ -3,7 +3,12 @@
 use super::ideal::ideal_body;
 #[cfg(target_arch = "x86_64")]
 use super::ideal::ideal_body_avx2;
+use super::linear::pass1;
+#[cfg(target_arch = "x86_64")]
+use super::linear::pass1_avx2;
 use super::*;
+use crate::array::leak::{LEAK_CELL, LEAK_UNIFORM};
+use crate::array::simd::has_avx2;
 use crate::device::Residual;
 
 fn test_input<'a>(dw: &'a [f32], up: &'a [f32], down: &'a [f32], decay: &'a [f32]) -> UpdateIn<'a> {
@@ -25,6 +30,11 @@ fn test_input<'a>(dw: &'a [f32], up: &'a [f32], down: &'a [f32], decay: &'a [f32
         ovf_on: true,
         ovf_thr: 8.0,
         clear_band: 8.0,
+        shape_up: &[],
+        shape_down: &[],
+        a_up0: 0.0,
+        a_down0: 0.0,
+        c2c_range: 0.0,
         limit: 8.0,
         key_r: key,
         key_c: key,
