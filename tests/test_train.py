@@ -300,3 +300,15 @@ def test_bias_free_net_is_retention_invariant() -> None:
     )
     assert abs(s["accuracy"]["msb_retention"] - s["accuracy"]["msb_only"]) < 0.05, s["retention_curve"]
     assert s["config"]["bias"] is False
+
+
+def test_layer_counters_sum_every_layer() -> None:
+    from femsyn.train import _sum_counters
+
+    layers = [
+        {"msb_writes": 2, "carries": 3, "images": 64, "lsb_discarded_pulses": 1.5},
+        {"msb_writes": 5, "carries": 7, "images": 64, "lsb_discarded_pulses": 2.0},
+    ]
+    out = _sum_counters(layers)
+    assert out["msb_writes"] == 7 and out["carries"] == 10 and out["images"] == 64
+    assert out["lsb_discarded_pulses"] == 3.5
