@@ -5,7 +5,7 @@ Trains LeNet-5 (batch 64, random MNIST-shaped data, SGD momentum 0.9) with every
 importable, in rounds, at 1 and 2 threads, and prints images/s and the ratios femsyn / peer:
 
 * ``femsyn-float``, ``femsyn-ideal-6b``, ``femsyn-femfet-6b``: femsyn's training step
-  (``femsyn.bench_train.Stepper``: weights read from the SynapseArrays, im2col + BLAS, SGD,
+  (``femsyn.bench.training.Stepper``: weights read from the SynapseArrays, im2col + BLAS, SGD,
   ``arr.step`` per layer) run as ``femsyn train`` runs it by default: BLAS on one thread, the
   Rust kernels on all; ``femsyn-float-blasN`` / ``femsyn-femfet-6b-blasN``: BLAS on all threads;
 * ``numpy-im2col``: the same layers with plain numpy weight matrices (no device model): the
@@ -75,12 +75,12 @@ def _import_femsyn() -> Any:
 def _femsyn_peer(preset: str, blas_threads: int | None = 1) -> Callable[[], Callable[[], None]]:
     """femsyn's training step; BLAS on `blas_threads` threads (None: the run's thread count).
 
-    1 is what ``femsyn.train`` does by default (BLAS on one thread, the Rust kernels on all).
+    1 is what ``femsyn.run.train`` does by default (BLAS on one thread, the Rust kernels on all).
     """
 
     def make() -> Callable[[], None]:
         _import_femsyn()
-        from femsyn.bench_train import Stepper
+        from femsyn.bench.training import Stepper
 
         s = Stepper("lenet", preset, batch_size=BATCH)
 
@@ -110,7 +110,7 @@ class _NumpyWeights:
 def _make_numpy() -> Callable[[], None]:
     _import_femsyn()
     import numpy as np
-    from femsyn.bench_train import Stepper
+    from femsyn.bench.training import Stepper
 
     s = Stepper("lenet", "float", batch_size=BATCH)
     for layer in s.net.synaptic_layers:
@@ -278,7 +278,7 @@ def child(threads: int, peers: list[str], rounds: int, target_s: float, warmup: 
     set_blas = _blas_setter()
 
     def blas_for(fn: Callable[[], None]) -> None:
-        # femsyn peers may ask for fewer BLAS threads (as femsyn.train does); the rest get `threads`
+        # femsyn peers may ask for fewer BLAS threads (as femsyn.run.train does); the rest get `threads`
         set_blas(getattr(fn, "blas_threads", None) or threads)
 
     steps_fn: dict[str, Callable[[], None]] = {}

@@ -1,6 +1,6 @@
 //! Device parameters: a plain struct, validated once when an array is built.
 //!
-//! Field names and meanings mirror `femsyn.devices.DeviceParams` (SI units in the names).
+//! Field names and meanings mirror `femsyn.device.DeviceParams` (SI units in the names).
 //! Values cross the boundary as [`Value`]s so the Python glue needs no per-field code.
 //!
 //! - `names`: the named choices (kind, mapping, rounding, residual policy, transfer protocol);
@@ -17,7 +17,7 @@ pub use fields::{field_names, field_type, FieldType, Value, FIELDS};
 pub use names::{Kind, Mapping, Residual, Rounding, TransferProtocol};
 pub use response::LsbResponse;
 
-/// All device parameters (see `femsyn.devices.DeviceParams` for documentation).
+/// All device parameters (see `femsyn.device.DeviceParams` for documentation).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceParams {
     pub name: String,

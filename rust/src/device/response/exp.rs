@@ -10,7 +10,7 @@
 //! exact for any `n`. Depression retraces the curve of its own `a` backward (`dp -> -dp`), as
 //! NeuroSim does: its negative NL labels (`a < 0`) give the mirror image of a saturating curve,
 //! i.e. depression that saturates toward the bottom. `a` is the parameter (NeuroSim's NL label
-//! maps to it, see `femsyn.devices.neurosim_a`).
+//! maps to it, see `femsyn.device.neurosim_a`).
 
 use super::{clip_unit, Curve};
 use crate::device::DeviceParams;
