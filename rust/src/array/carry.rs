@@ -26,6 +26,7 @@ use super::counters::Tally;
 use super::pulses::{round_half_away, round_half_toward_zero};
 use super::update::HybridChunk;
 use super::SynapseArray;
+use crate::device::msb::{Levels, MsbModel};
 use crate::device::Residual;
 use crate::rng::Key;
 
@@ -37,11 +38,11 @@ pub struct CarryCfg {
     pub max_index: i64,
     pub read_noise: f64,
     pub adc_q: f64,
-    pub prog_sigma_w: f64,
     pub end_lim: u32,
     pub residual: Residual,
     pub key_read: Key,
-    pub key_prog: Key,
+    /// the MSB store: every write goes through it
+    pub msb: Levels,
 }
 
 impl CarryCfg {
@@ -136,24 +137,21 @@ impl CarryCfg {
         }
     }
 
-    /// The one place an MSB is written: new level, write count and wear-out, programming error
-    /// redrawn (static offset `off` plus a fresh draw).
+    /// The one place an MSB is written: the store model gives the level's programming error;
+    /// the write count and wear-out are the array's.
     #[inline]
     fn write_msb(&self, level: u16, c: &mut HybridChunk<'_>, j: usize, off: f32, t: &mut Tally) {
         let g = (c.base + j) as u64;
+        let w = self.msb.write(g, c.msb[j], level, off);
         c.msb[j] = level;
-        let w = c.writes[j].saturating_add(1);
-        c.writes[j] = w;
+        c.err[j] = w.error;
+        let n = c.writes[j].saturating_add(1);
+        c.writes[j] = n;
         t.writes += 1;
-        t.max_writes = t.max_writes.max(w as u64);
-        if w > self.end_lim {
+        t.max_writes = t.max_writes.max(n as u64);
+        if n > self.end_lim {
             t.worn += 1;
         }
-        c.err[j] = if self.prog_sigma_w > 0.0 {
-            (off as f64 + self.prog_sigma_w * self.key_prog.normal32(g) as f64) as f32
-        } else {
-            off
-        };
     }
 
     /// Apply the residual policy after `moved` MSB steps.
@@ -184,11 +182,13 @@ impl SynapseArray {
             max_index: (self.geo.n_levels - 1) as i64,
             read_noise: d.lsb_read_noise_steps,
             adc_q,
-            prog_sigma_w: d.msb_prog_sigma_rel * 2.0 * self.w_max,
             end_lim: self.end_lim(),
             residual: d.residual,
             key_read,
-            key_prog,
+            msb: Levels {
+                sigma_w: d.msb_prog_sigma_rel * 2.0 * self.w_max,
+                key: key_prog,
+            },
         }
     }
 }

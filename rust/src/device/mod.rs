@@ -6,9 +6,11 @@
 //! - `names`: the named choices (kind, mapping, rounding, residual policy, transfer protocol);
 //! - `fields`: the field table, `set` / `to_values` by name;
 //! - `validate`: the range checks;
-//! - [`response`]: the LSB response models (one module each) and their registry.
+//! - [`response`]: the LSB response models (one module each) and their registry;
+//! - [`msb`]: the MSB store models (what one write does), behind one trait.
 
 mod fields;
+pub mod msb;
 mod names;
 pub mod response;
 mod validate;

@@ -44,11 +44,10 @@ fn test_input<'a>(dw: &'a [f32], up: &'a [f32], down: &'a [f32], decay: &'a [f32
             max_index: 3,
             read_noise: 0.0,
             adc_q: 0.0,
-            prog_sigma_w: 0.0,
             end_lim: u32::MAX,
             residual: Residual::Keep,
             key_read: key,
-            key_prog: key,
+            msb: crate::device::msb::Levels { sigma_w: 0.0, key },
         },
     }
 }
