@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 HYBRID = [p for p in presets() if preset(p).kind == "hybrid"]
 # noise off (the properties are stated for noiseless devices); d2d variation stays on
-QUIET = dict(msb_prog_sigma_rel=0.0, step_c2c_rel=0.0, lsb_read_noise_steps=0.0, msb_read_noise_rel=0.0)
+QUIET = dict(
+    msb_prog_sigma_rel=0.0, step_c2c_rel=0.0, lsb_c2c_rel=0.0, lsb_read_noise_steps=0.0, msb_read_noise_rel=0.0
+)
 
 
 def f32(x):

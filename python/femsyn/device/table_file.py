@@ -35,8 +35,10 @@ _ORDER = {"pulse": 1, "g_ltp": 1, "g_ltd": -1}
 
 
 def load_lsb_table(path: str | os.PathLike) -> dict[str, Any]:
-    """The ``DeviceParams`` fields of a measured table: ``lsb_response="table"`` and the
-    ``lsb_table_pulse`` / ``lsb_table_ltp`` / ``lsb_table_ltd`` tuples.
+    """The ``DeviceParams`` fields of a measured table: ``lsb_response="table"``, the
+    ``lsb_table_pulse`` / ``lsb_table_ltp`` / ``lsb_table_ltd`` tuples, and the ``exp`` model's
+    fields at their defaults, so the result replaces the response of any preset
+    (``preset("femfet-6b").replace(**load_lsb_table(path))``).
 
     Raises:
         FileNotFoundError: no such file.
@@ -61,6 +63,9 @@ def load_lsb_table(path: str | os.PathLike) -> dict[str, Any]:
                 )
     return {
         "lsb_response": "table",
+        "lsb_exp_a_up": 0.0,
+        "lsb_exp_a_down": 0.0,
+        "lsb_exp_a_d2d_rel": 0.0,
         "lsb_table_pulse": cols["pulse"],
         "lsb_table_ltp": cols["g_ltp"],
         "lsb_table_ltd": cols["g_ltd"],

@@ -50,10 +50,8 @@ def _with_table(toml_path: str, device: dict[str, Any]) -> dict[str, Any]:
     if clash:
         raise ValueError(f"{toml_path}: [device] gives lsb_table and {', '.join(clash)}; give one of them")
     csv = Path(ref) if Path(ref).is_absolute() else Path(toml_path).resolve().parent / ref
-    table = load_lsb_table(csv)
-    if "lsb_response" in dev:
-        table.pop("lsb_response")  # the file's own choice stays the user's (the core checks it)
-    return {**dev, **table}
+    # keys the user gives win over the table's defaults (the core checks the combination)
+    return {**load_lsb_table(csv), **dev}
 
 
 def resolve_device(synapse: str, overrides: dict[str, Any]) -> Any:
