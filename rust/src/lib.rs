@@ -6,7 +6,6 @@
 pub mod array;
 pub mod device;
 pub mod error;
-pub mod kernels;
 pub mod parallel;
 pub mod rng;
 
