@@ -68,11 +68,20 @@ def check_resume(config: TrainConfig, state: dict[str, Any]) -> None:
         raise ValueError(f"checkpoint format {state.get('format')!r} is not {CHECKPOINT_FORMAT!r}")
     saved = dict(state["config"])
     saved.setdefault("augment", False)  # checkpoints from before augmentation existed
-    now = config.to_dict()
+    now = _as_json(config.to_dict())  # the checkpoint's JSON has lists where DeviceParams has tuples
     diff = [k for k in now if k not in RESUME_FREE_FIELDS and saved.get(k) != now[k]]
     if diff:
         detail = ", ".join(f"{k}: run has {saved.get(k)!r}, now {now[k]!r}" for k in diff)
         raise ValueError(f"cannot resume with a different configuration ({detail})")
+
+
+def _as_json(v: Any) -> Any:
+    """``v`` as the checkpoint's JSON gives it back: tuples (the lsb_table_* fields) as lists."""
+    if isinstance(v, dict):
+        return {k: _as_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_as_json(x) for x in v]
+    return v
 
 
 def restore_net(net: Sequential, model_state: dict[str, Any]) -> None:
