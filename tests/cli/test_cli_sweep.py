@@ -20,7 +20,7 @@ epochs = 1
 train_limit = 200
 [grid]
 lr = [0.02, 0.05]
-"device.step_c2c_rel" = [0.0, 0.1]
+"device.lsb_c2c_rel" = [0.0, 0.02]
 """
 
 
@@ -70,7 +70,7 @@ def test_dry_run_lists_points_and_an_estimate_and_trains_nothing(bundled_mnist, 
     r = CliRunner().invoke(main, ["sweep", _spec(tmp_path), "--out", str(out), "--dry-run", "--workers", "2"])
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0].split() == ["#", "lr", "device.step_c2c_rel", "seed", "run", "state", "time"]
+    assert lines[0].split() == ["#", "lr", "device.lsb_c2c_rel", "seed", "run", "state", "time"]
     assert sum(" new " in line for line in lines) == 8
     assert "8 points, 8 runs (8 to run); estimated time:" in r.output and "on 2 worker(s)" in r.output
     assert "calibrated by 20 training steps" in r.output and "training images/s" in r.output

@@ -69,7 +69,7 @@ def test_what_changes_the_name_and_what_does_not(tmp_path) -> None:
         assert identity_hash(_ident(**kw)) != base, kw
     # every device field counts (a preset whose values change gives new runs); so does the data
     cfg = TrainConfig(net="mlp", progress=False)
-    dev = dataclasses.replace(cfg.resolved_device(), step_c2c_rel=0.01)
+    dev = dataclasses.replace(cfg.resolved_device(), lsb_c2c_rel=0.01)
     assert identity_hash(identity(config_dict(dataclasses.replace(cfg, device=dev)), SPLIT)) != base
     sample = {"train": "mnist train[0:5000] of the BUNDLED SAMPLE", "eval": SPLIT["eval"]}
     assert identity_hash(identity(config_dict(cfg), sample)) != base
