@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import pytest
 from femsyn.study.sweep import SpecError, load_spec, make_plan
@@ -127,3 +129,26 @@ def test_point_toml_round_trips_through_train_config_file(tmp_path) -> None:
     (tmp_path / "p.toml").write_text(p.train_toml("a header"))
     cfg = build_config({"out": str(tmp_path / "r")}, str(tmp_path / "p.toml"))
     assert cfg.device == p.config.device and cfg.net == "mlp" and cfg.seed == 0
+
+
+def test_measured_tables_as_an_axis(tmp_path) -> None:
+    from femsyn.cli.train import build_config
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "device"))
+    from test_table_file import write_exp_csv
+
+    (tmp_path / "tables").mkdir()
+    write_exp_csv(tmp_path / "tables" / "a.csv", rows=11)
+    write_exp_csv(tmp_path / "tables" / "b.csv", rows=21)
+    text = "[base]\nnet = 'mlp'\n[device]\nlsb_c2c_rel = 0.005\n"
+    text += "[grid]\n'device.lsb_table' = ['tables/a.csv', 'tables/b.csv']\n"
+    points = resolve_points(load_spec(_write(tmp_path, text)))  # paths relative to the SPEC's folder
+    assert [p.axes["device.lsb_table"] for p in points] == ["tables/a.csv", "tables/b.csv"]
+    assert [len(p.config.device.lsb_table_pulse) for p in points] == [11, 21]
+    assert {p.config.device.lsb_response for p in points} == {"table"}
+    (tmp_path / "elsewhere").mkdir()
+    toml = tmp_path / "elsewhere" / "p.toml"
+    toml.write_text(points[1].train_toml())  # names the CSV by its absolute path
+    assert build_config({"out": str(tmp_path / "r")}, str(toml)).device == points[1].config.device
+    with pytest.raises(SpecError, match=r"spec.toml:6: \[grid\] device.lsb_table: .*missing.csv"):
+        resolve_points(load_spec(_write(tmp_path, text.replace("b.csv", "missing.csv"))))

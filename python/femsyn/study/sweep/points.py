@@ -15,11 +15,13 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from femsyn.device import load_lsb_table
 from femsyn.run import TrainConfig
 from femsyn.run.config_file import resolve_device
-from femsyn.study.sweep.spec import SweepSpec, fmt_value
+from femsyn.study.sweep.spec import TABLE_FILE_KEY, SweepSpec, fmt_value
 from femsyn.study.sweep.where import SpecError
 
 __all__ = ["Point", "resolve_points"]
@@ -85,14 +87,40 @@ def _point(spec: SweepSpec, combo: dict[str, Any], seed: int, index: int) -> Poi
             values[key] = v
     values["seed"] = seed
     values["progress"] = False
+    device = _with_table(spec, combo, overrides)
     try:
         kwargs = dict(values)
         if overrides:
-            kwargs["device"] = resolve_device(values.get("synapse", TrainConfig.synapse), overrides)
+            kwargs["device"] = resolve_device(values.get("synapse", TrainConfig.synapse), device)
         config = TrainConfig(**kwargs)
     except (ValueError, TypeError) as e:
         raise SpecError(_explain(spec, combo, seed, str(e))) from None
     return Point(index, dict(combo), seed, values, overrides, config)
+
+
+def _with_table(spec: SweepSpec, combo: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """The overrides with ``lsb_table = "file.csv"`` read into the table's DeviceParams fields; the
+    file's path is made absolute in ``overrides`` (so a point's TOML names it from anywhere)."""
+    if TABLE_FILE_KEY not in overrides:
+        return overrides
+    key = f"device.{TABLE_FILE_KEY}"
+    axis = next((a for a in spec.axes if a.key == key), None)
+    place = axis.where if axis is not None else spec.where.at("device", TABLE_FILE_KEY)
+    ref = overrides[TABLE_FILE_KEY]
+    if not isinstance(ref, str):
+        raise SpecError(f"{place}: {ref!r} is not the path of a CSV file")
+    folder = Path(spec.source).resolve().parent if spec.text is not None else Path.cwd()
+    path = Path(ref) if Path(ref).is_absolute() else folder / ref
+    overrides[TABLE_FILE_KEY] = str(path)
+    clash = sorted(k for k in ("lsb_table_pulse", "lsb_table_ltp", "lsb_table_ltd") if k in overrides)
+    if clash:
+        raise SpecError(f"{place}: the SPEC gives lsb_table and {', '.join(clash)}; give one of them")
+    try:
+        table = load_lsb_table(path)
+    except (OSError, ValueError) as e:
+        raise SpecError(f"{place}: {e}") from None
+    rest = {k: v for k, v in overrides.items() if k != TABLE_FILE_KEY}
+    return {**table, **rest}  # keys the SPEC gives win over the table's defaults, as in a run TOML
 
 
 _TRAIN_FIELD = re.compile(r"TrainConfig\.(\w+) = ")

@@ -120,8 +120,13 @@ def train_keys() -> list[str]:
     return [k for k in TrainConfig.field_names() if k not in SWEEP_OWNED]
 
 
+#: a [device] key that is no DeviceParams field: a measured response table's CSV file, read into
+#: the lsb_table_* fields (as ``femsyn train --config`` does; relative to the SPEC's folder)
+TABLE_FILE_KEY = "lsb_table"
+
+
 def device_keys() -> list[str]:
-    return [f.name for f in dataclasses.fields(DeviceParams)]
+    return [f.name for f in dataclasses.fields(DeviceParams)] + [TABLE_FILE_KEY]
 
 
 def load_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
