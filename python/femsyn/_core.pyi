@@ -175,3 +175,51 @@ class SynapseArray:
         """Rebuild an array from :meth:`state_dict` (numpy 0-d scalars accepted, e.g. from
         ``np.load``). Raises ValueError/TypeError naming the missing or malformed entry."""
     def __reduce__(self) -> tuple[Any, ...]: ...
+
+# --- layer kernels (used by femsyn.nn_kernels; not a public API) -------------------------------
+# Activations are channels-last: images (N, H, W, C); all float arrays of one call are float32
+# or all float64. Results are bit-identical for any thread count (BLAS on one thread).
+_Real = npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
+def nn_conv2d_forward(
+    x: _Real, w: _Real, k: int, stride: int, padding: int, bias: _Real | None = None, relu: bool = False
+) -> _Real:
+    """Convolution: x (N, H, W, C), w (O, k*k*C) with columns in (kh, kw, c) order -> (N, Ho, Wo, O);
+    bias added and ReLU applied when given."""
+
+def nn_conv2d_backward(
+    x: _Real,
+    w: _Real,
+    y: _Real | None,
+    grad: _Real,
+    k: int,
+    stride: int,
+    padding: int,
+    need_bias: bool = False,
+    need_dx: bool = True,
+) -> tuple[_Real, _Real | None, _Real | None]:
+    """(grad_w (O, k*k*C), grad_b (O) or None, grad_x (N, H, W, C) or None); ``y`` is the forward
+    output when the ReLU was fused (its mask is applied to ``grad``)."""
+
+def nn_linear_forward(x: _Real, w: _Real, bias: _Real | None = None, relu: bool = False) -> _Real:
+    """Fully connected: x (N, in), w (out, in) -> (N, out)."""
+
+def nn_linear_backward(
+    x: _Real, w: _Real, y: _Real | None, grad: _Real, need_bias: bool = False, need_dx: bool = True
+) -> tuple[_Real, _Real | None, _Real | None]:
+    """(grad_w (out, in), grad_b (out) or None, grad_x (N, in) or None)."""
+
+def nn_maxpool2_forward(x: _Real) -> tuple[_Real, npt.NDArray[np.uint8]]:
+    """2x2/stride-2 max pooling of (N, H, W, C) -> (y (N, H//2, W//2, C), winner index 0..3 uint8)."""
+
+def nn_maxpool2_backward(grad: _Real, arg: npt.NDArray[np.uint8], h: int, w: int) -> _Real:
+    """Input gradient (N, h, w, C) of :func:`nn_maxpool2_forward`."""
+
+def nn_use_blas(path: str) -> str:
+    """Call the cblas GEMMs of the shared library at ``path``; returns the symbol used."""
+
+def nn_use_builtin_gemm() -> None:
+    """Call the built-in pure-Rust GEMM (matrixmultiply)."""
+
+def nn_gemm_backend() -> str:
+    """The GEMM the layer kernels call."""

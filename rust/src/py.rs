@@ -674,5 +674,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(device_fields, m)?)?;
     m.add("STATE_FORMAT", STATE_FORMAT)?;
+    crate::py_nn::register(m)?;
     Ok(())
 }
