@@ -36,6 +36,7 @@ from femsyn._version import __version__
 from femsyn.checkpoint import atomic_savez, atomic_write_bytes, load_checkpoint, save_checkpoint
 from femsyn.layers import Sequential, softmax_cross_entropy, to_internal
 from femsyn.nets import build_net, net_names
+from femsyn.nn_kernels import numerics
 from femsyn.optim import LR_SCHEDULES, SGD, lr_at
 
 __all__ = [
@@ -144,7 +145,7 @@ def augment_batch(x: np.ndarray, rng: np.random.Generator, pad: int = 4, flip: b
 
     ``x`` is a (N, C, H, W) batch of normalized images (zero padding = the dataset mean colour,
     since the inputs are mean-subtracted); returns the augmented batch in the internal
-    channel-major layout (C, N, H, W), float32, contiguous: one fancy-index gather, no loop.
+    channels-last layout (N, H, W, C), float32, contiguous: one fancy-index gather, no loop.
     Draws, in this order, N row offsets, N column offsets (``integers(0, 2*pad+1)``) and, if
     ``flip``, N flip bits (``random() < 0.5``) from ``rng``.
     """
@@ -163,10 +164,10 @@ def augment_batch(x: np.ndarray, rng: np.random.Generator, pad: int = 4, flip: b
     else:
         cols = dx[:, None] + ar
     return xp[
-        np.arange(n)[None, :, None, None],
-        np.arange(c)[:, None, None, None],
-        rows[None, :, :, None],
-        cols[None, :, None, :],
+        np.arange(n)[:, None, None, None],
+        np.arange(c)[None, None, None, :],
+        rows[:, :, None, None],
+        cols[:, None, :, None],
     ]
 
 
@@ -209,7 +210,9 @@ class TrainConfig:
     progress: bool = True
     resume: bool = False  # continue the run in `out` from its checkpoint
     stop_after_epochs: int | None = None  # stop after this many epochs in this call (resumable)
-    threads: int | None = None  # Rust kernel threads (femsyn.set_num_threads)
+    threads: int | None = (
+        None  # femsyn's threads (femsyn.set_num_threads; None: all cores); results do not depend on it
+    )
     eval_batch_size: int = 500
 
     def __post_init__(self) -> None:
@@ -409,19 +412,20 @@ def _set_threads(n: int | None) -> None:
 
 
 @contextlib.contextmanager
-def _blas_threads(n: int | None) -> Iterator[None]:
-    """Limit BLAS to ``n`` threads (default 1) while training/evaluating, if threadpoolctl is installed.
+def _blas_threads(n: int | None = None) -> Iterator[None]:
+    """BLAS on one thread while training/evaluating (``n`` is ignored: kept for callers).
 
-    The GEMMs of a batch-64 LeNet step are too small for a multi-threaded BLAS to pay off, and
-    its spinning threads collide with the Rust kernels' threads and with other processes: on a
-    busy 2-core machine 2 BLAS threads measured 4x slower than 1 (987 vs 3914 images/s).
+    The layers call BLAS from femsyn's own threads, one fixed block of a layer per call, so a
+    step uses every core without BLAS threads; a threaded BLAS would sum in another order (results
+    would depend on its thread count) and its spinning threads collide with femsyn's and with
+    other processes (on a busy 2-core machine 2 BLAS threads measured 4x slower than 1).
     """
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional dependency
+    except ImportError:  # pragma: no cover - a declared dependency
         yield
         return
-    with threadpool_limits(limits=int(n or 1), user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"):
         yield
 
 
@@ -550,13 +554,13 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
 
     Raises TrainingDivergedError on a NaN/inf loss, ValueError / FileNotFoundError on bad
     inputs (unknown names, missing data, a run directory that already holds a different run).
-    ``config.threads`` sets the Rust kernel threads; BLAS runs with that many threads (default 1)
-    during the call.
+    ``config.threads`` sets femsyn's threads (default: all cores); results are bit-identical for
+    any thread count. BLAS runs on one thread during the call (the layers parallelize themselves).
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"train() needs a TrainConfig, got {type(config).__name__}")
     _set_threads(config.threads)
-    with _blas_threads(config.threads):
+    with _blas_threads():
         return _train(config, net)
 
 
@@ -621,6 +625,14 @@ def _train(config: TrainConfig, net: Sequential | None) -> dict[str, Any]:
         start_epoch, step = int(ckpt_state["epoch"]), int(ckpt_state["step"])
         wall_prev, train_s = float(ckpt_state["wall_s"]), float(ckpt_state["train_s"])
         train_images = int(ckpt_state["train_images"])
+        then, now = ckpt_state.get("numerics"), numerics()
+        if then is not None and then != now:
+            changed = ", ".join(f"{k}: {then.get(k)!r} -> {now.get(k)!r}" for k in now if then.get(k) != now.get(k))
+            warn(
+                "numerics",
+                f"resuming with other numerics than the run started with ({changed}): the rest of the run "
+                f"will not be bit-identical to an uninterrupted one (the BLAS kernel changes rounding)",
+            )
 
     if out is not None:
         _write_json(out / "config.json", {**config.to_dict(), "device": _device_dict(device)})
@@ -738,6 +750,7 @@ def _train(config: TrainConfig, net: Sequential | None) -> dict[str, Any]:
                         "train_s": train_s,
                         "train_images": train_images,
                         "split": dict(data.split),
+                        "numerics": numerics(),
                     },
                 )
     finally:
@@ -873,6 +886,7 @@ def _final_summary(
         "device": _device_dict(device),
         "config": {**config.to_dict(), "device": _device_dict(device)},
         "split": dict(data.split),
+        "numerics": numerics(),  # BLAS kernel etc.: with the config, what fixes every bit
         "accuracy": {
             "train_weights": acc_train,
             "msb_only": acc_msb,
