@@ -70,6 +70,8 @@ KERNEL_TRAFFIC: dict[str, dict[str, tuple[str, ...]]] = {
     # lsb += sign * step_{up|down} * n * (1 + c2c noise); n from stochastic rounding of dw / D_L;
     # clip; overflow check. Pulses go either way, so both step arrays are streamed.
     "update": {"read": ("dw", "lsb", "step_up", "step_down"), "write": ("lsb",)},
+    # the same call on the training-like workload (femsyn.bench_workload: most cells 0 pulses)
+    "update-train": {"read": ("dw", "lsb", "step_up", "step_down"), "write": ("lsb",)},
     # the training step: advance(images * t_image) + the update above with the pending leak
     # fused in (lsb *= decay); decay is cached while dt stays the same.
     "step": {"read": ("dw", "lsb", "decay", "step_up", "step_down"), "write": ("lsb",)},
@@ -182,7 +184,7 @@ def time_calls(
 
 # --- synapse kernels ----------------------------------------------------------------------------
 #: Kernel names in report order.
-KERNELS: tuple[str, ...] = ("update", "step", "leak", "transfer", "readout")
+KERNELS: tuple[str, ...] = ("update", "update-train", "step", "leak", "transfer", "readout")
 
 DEFAULT_SIZES: tuple[int, ...] = (10_000, 100_000, 1_000_000, 10_000_000)
 QUICK_SIZES: tuple[int, ...] = (10_000, 100_000, 1_000_000)
@@ -228,7 +230,9 @@ def bench_kernel(
 
     * ``update``: ``update(dw)`` with dw ~ N(0, (D_L / 2)^2), alternating sign so the state
       stays bounded: about 40 % of the cells get a pulse (0 or 1 by stochastic rounding, then
-      c2c noise) per call; LeNet training measures 0.1-0.5 pulses per cell per update;
+      c2c noise) per call: the stress workload;
+    * ``update-train``: ``update(dw)`` with dw recorded from a real LeNet training
+      (:mod:`femsyn.bench_workload`), on the preset as it is (no forced c2c noise);
     * ``step``: ``step(dw, images=64)``: advance 64 images of simulated time, update with the
       leak fused in, and the periodic transfer every ``transfer_every_images`` (amortized);
     * ``leak``: ``advance(dt)`` + ``update(0)``: the pending leak applied to every cell;
@@ -262,6 +266,19 @@ def bench_kernel(
 
     if kernel == "update":
         timing = time_calls(update, min_time=min_time)
+    elif kernel == "update-train":
+        from femsyn.bench_workload import training_dw
+
+        arr = femsyn.SynapseArray(rows, cols, femsyn.preset(preset), seed=seed, w_max=w_max)
+        arr.program(w0)
+        dw_a, dw_b, workload = training_dw((rows, cols), arr.lsb_step)
+        pair = [dw_a, dw_b]
+
+        def update_train() -> None:
+            flip[0] = not flip[0]
+            arr.update(pair[flip[0]])
+
+        timing = time_calls(update_train, min_time=min_time)
     elif kernel == "step":
 
         def train_step() -> None:
@@ -316,7 +333,27 @@ def bench_kernel(
     }
     if kernel == "readout":
         out["call"] = api
+    if kernel == "update-train":
+        out["workload"] = workload
+    llc = _l3_bytes()
+    if llc and bpc:
+        # arrays that fit in the last-level cache can beat the DRAM bandwidth: never judged
+        out["in_cache"] = n * bpc <= llc
     return out
+
+
+def _l3_bytes() -> int | None:
+    """Last-level cache size in bytes (Linux sysfs), or None."""
+    try:
+        with open("/sys/devices/system/cpu/cpu0/cache/index3/size") as f:
+            v = f.read().strip().upper()
+    except OSError:
+        return None
+    mult = {"K": 2**10, "M": 2**20, "G": 2**30}.get(v[-1:], 1)
+    try:
+        return int(v.rstrip("KMG")) * mult
+    except ValueError:
+        return None
 
 
 def bench_kernels(
@@ -397,7 +434,7 @@ def run(
     if nets:
         result["training"] = bench_train.bench_training(
             nets,
-            presets or bench_train.DEFAULT_PRESETS,
+            presets or None,
             rounds=rounds or (2 if quick else 5),
             steps=steps or (5 if quick else 20),
             batch_size=batch_size,
@@ -416,32 +453,34 @@ def run(
     return result
 
 
-#: The speed targets of femsyn (issue 5), checked by :func:`check_targets`.
+#: The speed targets of femsyn (issues 5 and 12), checked by :func:`check_targets`. The ratios to
+#: torch and the GEMM roofline are measured by ``benches/peers.py`` (torch is no dependency).
 TARGETS: dict[str, str] = {
     "device_overhead": "femfet-6b LeNet step time <= 1.10x the float step of the same loop",
-    "mlp_ratio": "MLP 784-256-128-10 femfet-6b images/s >= 0.9x float",
-    "update_rate": "update kernel >= 0.5e9 cells/s at >= 1e6 cells",
-    "readout_bandwidth": "readout >= 50% of the measured memory bandwidth at >= 1e6 cells",
+    "device_share": "device model <= 10% of a femfet LeNet and VGG step (1 - t(nodevice) / t(femfet))",
+    "mlp_ratio": "MLP 784-256-128-10 femfet-6b images/s >= 0.85x float",
+    "update_rate": "update kernel, stress workload (c2c noise on) >= 0.5e9 cells/s at >= 1e6 cells",
+    "update_train_rate": "update kernel, training-like workload >= 1e9 cells/s at 1e7 cells on 1 thread",
+    "readout_bandwidth": "readout >= 50% of the measured memory bandwidth, arrays larger than the L3 cache",
     "linear_cost": "kernel cost linear in cells (log-log exponent between the 2 largest sizes >= 1e6: 1 +- 0.15)",
     "peak_memory": "peak memory of a LeNet training <= 1 GiB",
 }
 
 
 def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target the run has data for: measured value, limit, and whether it is met."""
+    """Each target the run has data for: measured value, limit, and whether it is met.
+
+    A target measured outside its conditions (kernel arrays inside the last-level cache, the
+    1-thread target at more threads) gets ``met`` None and a ``note`` saying why: it is
+    reported, never called met.
+    """
     checks: list[dict[str, Any]] = []
 
-    def add(name: str, value: float, limit: float, ok: bool, unit: str = "") -> None:
+    def add(name: str, value: float, limit: float, ok: bool | None, unit: str = "", note: str = "") -> None:
         checks.append(
-            {
-                "target": name,
-                "what": TARGETS[name],
-                "value": value,
-                "limit": limit,
-                "unit": unit,
-                "met": bool(ok),
-            }  # fmt: skip
-        )
+            {"target": name, "what": TARGETS[name], "value": value, "limit": limit, "unit": unit,
+             "met": None if ok is None else bool(ok), "note": note}
+        )  # fmt: skip
 
     rows = result.get("training", {}).get("results", [])
     for r in rows:
@@ -450,17 +489,42 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             add("device_overhead", v, 1.10, v <= 1.10, "x")
         if r["preset"] == "femfet-6b" and r["net"] == "mlp" and "ratio_to_float" in r:
             v = r["ratio_to_float"]
-            add("mlp_ratio", v, 0.9, v >= 0.9, "x")
+            add("mlp_ratio", v, 0.85, v >= 0.85, "x")
+    shares = [(r["net"], r["device_share"]) for r in rows if r["preset"].startswith("femfet") and "device_share" in r]
+    shares = [(n, v) for n, v in shares if n == "lenet" or n.startswith("vgg")]
+    if shares:
+        net, worst = max(shares, key=lambda t: t[1])
+        add("device_share", worst, 0.10, worst <= 0.10, "share", f"worst: {net}")
+    _kernel_targets(result, add)
+    mem = result.get("memory", {})
+    if "peak_rss_mib" in mem:
+        add("peak_memory", mem["peak_rss_mib"], 1024.0, mem["peak_rss_mib"] <= 1024.0, "MiB")
+    return checks
+
+
+def _kernel_targets(result: dict[str, Any], add: Callable[..., None]) -> None:
     k = result.get("kernels", {})
     big = [r for r in k.get("results", []) if r["cells"] >= 1_000_000]
-    if big:
-        upd = [r["cells_per_s"] for r in big if r["kernel"] == "update"]
-        if upd:
-            add("update_rate", min(upd), 0.5e9, min(upd) >= 0.5e9, "cells/s")
-        rd = [r.get("bandwidth_fraction") for r in big if r["kernel"] == "readout"]
-        rd = [x for x in rd if x is not None]
-        if rd:
-            add("readout_bandwidth", min(rd), 0.5, min(rd) >= 0.5, "of bandwidth")
+    upd = [r["cells_per_s"] for r in big if r["kernel"] == "update"]
+    if upd:
+        add("update_rate", min(upd), 0.5e9, min(upd) >= 0.5e9, "cells/s")
+    train = [r for r in big if r["kernel"] == "update-train"]
+    if train:
+        r = max(train, key=lambda r: r["cells"])
+        threads = (result.get("env", {}).get("threads") or {}).get("femsyn_threads")
+        ok: bool | None = r["cells_per_s"] >= 1e9
+        note = f"{r['cells']:.0e} cells, {threads} thread(s)"
+        if r["cells"] < 10_000_000 or threads != 1:
+            ok, note = None, note + ": judged at 1e7 cells on 1 thread (--threads 1 --sizes 1e7)"
+        add("update_train_rate", r["cells_per_s"], 1e9, ok, "cells/s", note)
+    rd = [r for r in big if r["kernel"] == "readout" and r.get("bandwidth_fraction") is not None]
+    if rd:
+        out_of_cache = [r["bandwidth_fraction"] for r in rd if not r.get("in_cache")]
+        if out_of_cache:
+            add("readout_bandwidth", min(out_of_cache), 0.5, min(out_of_cache) >= 0.5, "of bandwidth")
+        else:
+            v = min(r["bandwidth_fraction"] for r in rd)
+            add("readout_bandwidth", v, 0.5, None, "of bandwidth", "arrays fit in the L3 cache: not judged")
     fits = k.get("fits", {})
     ex = [f["loglog_exponent_largest"] for f in fits.values()]
     ex = [x for x in ex if math.isfinite(x)]
@@ -469,10 +533,6 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     if ex and len(sizes) >= 2 and sizes[-2] >= 1_000_000:
         worst = max(ex, key=lambda x: abs(x - 1.0))
         add("linear_cost", worst, 1.0, abs(worst - 1.0) <= 0.15, "exponent")
-    mem = result.get("memory", {})
-    if "peak_rss_mib" in mem:
-        add("peak_memory", mem["peak_rss_mib"], 1024.0, mem["peak_rss_mib"] <= 1024.0, "MiB")
-    return checks
 
 
 def environment() -> dict[str, Any]:
@@ -545,6 +605,8 @@ def _busy_warning(result: dict[str, Any]) -> str | None:
 
 
 def _fmt_target(v: float, unit: str) -> str:
+    if unit == "share":
+        return f"{100 * v:.1f}%"
     if unit == "of bandwidth":
         return f"{100 * v:.0f}% of bw"
     if unit == "cells/s":
@@ -570,6 +632,12 @@ def format_report(result: dict[str, Any]) -> str:
         f"{blas.get('version') or ''} with {blas.get('threads')} threads "
         f"[{blas.get('threads_source')}]"
     )
+    out.append(
+        f"GEMM of the layers: {blas.get('femsyn_gemm') or '?'}; BLAS kernel {blas.get('kernel') or '?'} "
+        f"(OPENBLAS_CORETYPE={blas.get('coretype_forced') or 'unset'})"
+    )
+    if blas.get("warning"):
+        out.append(blas["warning"])
     if env.get("load_avg"):
         out.append("load average: " + " ".join(f"{x:.2f}" for x in env["load_avg"]))
     busy = _busy_warning(result)
@@ -598,7 +666,9 @@ def format_report(result: dict[str, Any]) -> str:
                     _fmt(r["cells_per_s"] / 1e9, ".3f"),
                     _fmt(r["bytes_per_cell"], "d"),
                     _fmt(r["gbps"], ".1f"),
-                    _fmt(100 * r["bandwidth_fraction"], ".0f") + "%" if r.get("bandwidth_fraction") else "-",
+                    (_fmt(100 * r["bandwidth_fraction"], ".0f") + "%" + (" (in L3)" if r.get("in_cache") else ""))
+                    if r.get("bandwidth_fraction")
+                    else "-",
                 ]
             )
         out.append(_table(["kernel", "cells", "ms/call", "Gcells/s", "B/cell", "GB/s", "of bw"], rows))
@@ -653,7 +723,8 @@ def format_report(result: dict[str, Any]) -> str:
         out.append("targets (noisy on a busy machine: rerun on a quiet one before judging)")
         rows = [
             [c["target"], _fmt_target(c["value"], c["unit"]), _fmt_target(c["limit"], c["unit"]),
-             "met" if c["met"] else "MISSED", c["what"]]
+             {True: "met", False: "MISSED", None: "not judged"}[c["met"]],
+             c["what"] + (f" [{c['note']}]" if c.get("note") else "")]
             for c in checks
         ]  # fmt: skip
         out.append(_table(["target", "measured", "limit", "", "what"], rows, left=(0, 3, 4)))
