@@ -147,3 +147,19 @@ def test_bad_arguments_name_the_argument() -> None:
     with pytest.raises(ValueError, match="path"):
         _core.nn_use_blas("/nonexistent/libnothing.so")
     assert K.gemm_backend()  # a failed load leaves the backend as it was
+
+
+def test_sgd_step_is_bit_identical_to_numpy() -> None:
+    rng = np.random.default_rng(5)
+    v, g, w = (rng.standard_normal((70, 300)).astype(np.float32) * 0.01 for _ in range(3))
+    mu, wd, lr = 0.9, 5e-4, 0.05
+    want = v.copy()
+    want *= np.float32(mu)
+    want += g
+    want += w * np.float32(wd)
+    dw = np.empty_like(v)
+    K.sgd_step(v, g, w, dw, mu, wd, lr)
+    np.testing.assert_array_equal(v, want)
+    np.testing.assert_array_equal(dw, want * np.float32(-lr))
+    with pytest.raises(ValueError, match="dw"):
+        K.sgd_step(v, g, w, np.empty((3, 3), np.float32), mu, wd, lr)

@@ -215,6 +215,18 @@ def nn_maxpool2_forward(x: _Real) -> tuple[_Real, npt.NDArray[np.uint8]]:
 def nn_maxpool2_backward(grad: _Real, arg: npt.NDArray[np.uint8], h: int, w: int) -> _Real:
     """Input gradient (N, h, w, C) of :func:`nn_maxpool2_forward`."""
 
+def nn_sgd_step(
+    v: npt.NDArray[np.float32],
+    grad: npt.NDArray[np.float32],
+    w: npt.NDArray[np.float32],
+    dw: npt.NDArray[np.float32],
+    momentum: float,
+    weight_decay: float,
+    lr: float,
+) -> None:
+    """In place, float32, one pass: ``v = momentum * v + grad + weight_decay * w``; ``dw = -lr * v``
+    (bit-identical to those steps in numpy; ``v`` and ``dw`` must be C-contiguous)."""
+
 def nn_use_blas(path: str) -> str:
     """Call the cblas GEMMs of the shared library at ``path``; returns the symbol used."""
 

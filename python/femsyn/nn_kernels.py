@@ -36,6 +36,7 @@ __all__ = [
     "linear_backward",
     "maxpool2_forward",
     "maxpool2_backward",
+    "sgd_step",
 ]
 
 _lock = threading.Lock()
@@ -156,3 +157,11 @@ def linear_backward(x: Any, w: Any, y: Any, grad: Any, bias: bool, dx: bool) -> 
 
 maxpool2_forward = _core.nn_maxpool2_forward
 maxpool2_backward = _core.nn_maxpool2_backward
+
+
+def sgd_step(
+    v: np.ndarray, grad: np.ndarray, w: np.ndarray, dw: np.ndarray, momentum: float, wd: float, lr: float
+) -> None:
+    """In place: ``v = momentum * v + grad + wd * w``, ``dw = -lr * v`` (float32, one pass; the
+    same bits as those steps in numpy)."""
+    _core.nn_sgd_step(v, grad, w, dw, momentum, wd, lr)

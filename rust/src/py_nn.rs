@@ -6,10 +6,10 @@
 use crate::error::Error;
 use crate::nn::conv::{self, Grads};
 use crate::nn::im2col::ConvGeom;
-use crate::nn::{gemm, linear, pool, Real};
+use crate::nn::{gemm, linear, pool, sgd, Real};
 use numpy::{
     dtype, Element, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
-    PyUntypedArray, PyUntypedArrayMethods,
+    PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
 
@@ -427,6 +427,60 @@ fn nn_maxpool2_backward<'py>(
     }
 }
 
+fn inout<'py>(arg: &str, obj: &Out<'py>, len: usize) -> PyResult<PyReadwriteArrayDyn<'py, f32>> {
+    let a = obj.cast::<PyArrayDyn<f32>>().map_err(|_| {
+        Error::type_(
+            arg,
+            "numpy.ndarray of dtype float32",
+            obj.get_type().to_string(),
+        )
+    })?;
+    let rw = a
+        .try_readwrite()
+        .map_err(|e| Error::value(arg, format!("cannot borrow array for writing: {e}")))?;
+    if rw.as_slice().is_err() || rw.len() != len {
+        return Err(Error::value(
+            arg,
+            format!("expected a C-contiguous array of {len} values"),
+        )
+        .into());
+    }
+    Ok(rw)
+}
+
+/// SGD step in place: ``v = momentum * v + grad + weight_decay * w``; ``dw = -lr * v``
+/// (float32, all of one size; bit-identical to the same steps in numpy).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn nn_sgd_step<'py>(
+    py: Python<'py>,
+    v: &Out<'py>,
+    grad: &Out<'py>,
+    w: &Out<'py>,
+    dw: &Out<'py>,
+    momentum: f32,
+    weight_decay: f32,
+    lr: f32,
+) -> PyResult<()> {
+    let (g, w) = (input::<f32>("grad", grad, 2)?, input::<f32>("w", w, 2)?);
+    let n = g.slice().len();
+    let (mut v, mut dw) = (inout("v", v, n)?, inout("dw", dw, n)?);
+    let h = sgd::Sgd {
+        momentum,
+        weight_decay,
+        neg_lr: -lr,
+    };
+    let (gs, ws) = (g.slice(), w.slice());
+    let (vs, ds) = (
+        v.as_slice_mut()
+            .map_err(|e| Error::value("v", e.to_string()))?,
+        dw.as_slice_mut()
+            .map_err(|e| Error::value("dw", e.to_string()))?,
+    );
+    py.detach(|| sgd::step(h, vs, gs, ws, ds))?;
+    Ok(())
+}
+
 /// Use the cblas GEMMs of the shared library at `path` (numpy's BLAS); returns the symbol used.
 #[pyfunction]
 fn nn_use_blas(path: &str) -> PyResult<String> {
@@ -453,6 +507,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(nn_linear_backward, m)?,
         wrap_pyfunction!(nn_maxpool2_forward, m)?,
         wrap_pyfunction!(nn_maxpool2_backward, m)?,
+        wrap_pyfunction!(nn_sgd_step, m)?,
         wrap_pyfunction!(nn_use_blas, m)?,
         wrap_pyfunction!(nn_use_builtin_gemm, m)?,
         wrap_pyfunction!(nn_gemm_backend, m)?,

@@ -9,15 +9,14 @@
 
 use super::gemm::Gemm;
 use super::im2col::{Col2im, ConvGeom, Im2col};
-use super::{check_len, reduce_ordered, split_even, Real};
+use super::{check_len, map_blocks, reduce_ordered, split_even, Real};
 use crate::error::Result;
-use crate::parallel;
-use rayon::prelude::*;
 
 /// Work items per layer: at most this many threads share one convolution.
 pub const GROUPS: usize = 8;
-/// Target elements of a sub-block's patch matrix (256 Ki values: 1 MiB of f32, cache-resident).
-const SUB_ELEMS: usize = 1 << 18;
+/// Target elements of a sub-block's patch matrix (1 Mi values, 4 MiB of f32): smaller blocks
+/// make the GEMMs with K = O (input gradient) markedly slower.
+const SUB_ELEMS: usize = 1 << 20;
 
 fn sub_rows(g: &ConvGeom) -> usize {
     (SUB_ELEMS / g.kdim()).max(1)
@@ -56,30 +55,29 @@ pub fn forward<T: Real>(
         check_len("bias", b.len(), g.o)?;
     }
     let (kd, per, sub) = (g.kdim(), g.pixels_out(), sub_rows(g));
-    let work = split_groups(g, y, per * g.o);
-    parallel::install(|| {
-        work.into_par_iter().for_each(|((n0, n1), yg)| {
-            let mut cols = vec![T::ZERO; sub.min((n1 - n0) * per) * kd];
-            let mut patches = Im2col::new(g);
-            let (p_start, p_end) = (n0 * per, n1 * per);
-            let mut p0 = p_start;
-            while p0 < p_end {
-                let p1 = (p0 + sub).min(p_end);
-                let rows = p1 - p0;
-                patches.gather(g, x, p0, p1, &mut cols[..rows * kd]);
-                let out = &mut yg[(p0 - p_start) * g.o..(p1 - p_start) * g.o];
-                T::gemm(
-                    &Gemm::new(rows, g.o, kd, false, kd, true, kd, g.o),
-                    T::ONE,
-                    T::ZERO,
-                    &cols[..rows * kd],
-                    wp,
-                    out,
-                );
-                epilogue(out, g.o, bias, relu);
-                p0 = p1;
-            }
-        })
+    let groups = split_groups(g, y, per * g.o);
+    let work = g.n * per * kd * g.o;
+    map_blocks(groups, work, |((n0, n1), yg)| {
+        let mut cols = vec![T::ZERO; sub.min((n1 - n0) * per) * kd];
+        let mut patches = Im2col::new(g);
+        let (p_start, p_end) = (n0 * per, n1 * per);
+        let mut p0 = p_start;
+        while p0 < p_end {
+            let p1 = (p0 + sub).min(p_end);
+            let rows = p1 - p0;
+            patches.gather(g, x, p0, p1, &mut cols[..rows * kd]);
+            let out = &mut yg[(p0 - p_start) * g.o..(p1 - p_start) * g.o];
+            T::gemm(
+                &Gemm::new(rows, g.o, kd, false, kd, true, kd, g.o),
+                T::ONE,
+                T::ZERO,
+                &cols[..rows * kd],
+                wp,
+                out,
+            );
+            epilogue(out, g.o, bias, relu);
+            p0 = p1;
+        }
     });
     Ok(())
 }
@@ -157,59 +155,55 @@ pub fn backward<T: Real>(
             .map(|r| (r, &mut [][..]))
             .collect()
     };
-    let partial: Vec<(Vec<T>, Vec<T>)> = parallel::install(|| {
-        groups
-            .into_par_iter()
-            .map(|((n0, n1), dxg)| {
-                let mut gw = vec![T::ZERO; g.o * kd];
-                let mut gb = vec![T::ZERO; if want_b { g.o } else { 0 }];
-                let cap = sub.min(((n1 - n0) * per).max(1));
-                let mut cols = vec![T::ZERO; cap * kd];
-                let mut gm = vec![T::ZERO; cap * g.o];
-                let mut patches = Im2col::new(g);
-                let mut scatter = want_dx.then(|| Col2im::new(g));
-                let (p_start, p_end) = (n0 * per, n1 * per);
-                let mut p0 = p_start;
-                while p0 < p_end {
-                    let p1 = (p0 + sub).min(p_end);
-                    let rows = p1 - p0;
-                    let gm = &mut gm[..rows * g.o];
-                    relu_mask(
-                        &grad[p0 * g.o..p1 * g.o],
-                        y.map(|y| &y[p0 * g.o..p1 * g.o]),
-                        gm,
-                    );
-                    if want_b {
-                        for row in gm.chunks_exact(g.o) {
-                            for (a, v) in gb.iter_mut().zip(row) {
-                                *a += *v;
-                            }
-                        }
+    let work = 2 * g.n * per * kd * g.o;
+    let partial: Vec<(Vec<T>, Vec<T>)> = map_blocks(groups, work, |((n0, n1), dxg)| {
+        let mut gw = vec![T::ZERO; g.o * kd];
+        let mut gb = vec![T::ZERO; if want_b { g.o } else { 0 }];
+        let cap = sub.min(((n1 - n0) * per).max(1));
+        let mut cols = vec![T::ZERO; cap * kd];
+        let mut gm = vec![T::ZERO; cap * g.o];
+        let mut patches = Im2col::new(g);
+        let mut scatter = want_dx.then(|| Col2im::new(g));
+        let (p_start, p_end) = (n0 * per, n1 * per);
+        let mut p0 = p_start;
+        while p0 < p_end {
+            let p1 = (p0 + sub).min(p_end);
+            let rows = p1 - p0;
+            let gm = &mut gm[..rows * g.o];
+            relu_mask(
+                &grad[p0 * g.o..p1 * g.o],
+                y.map(|y| &y[p0 * g.o..p1 * g.o]),
+                gm,
+            );
+            if want_b {
+                for row in gm.chunks_exact(g.o) {
+                    for (a, v) in gb.iter_mut().zip(row) {
+                        *a += *v;
                     }
-                    let cols = &mut cols[..rows * kd];
-                    patches.gather(g, x, p0, p1, cols);
-                    let beta = if p0 == p_start { T::ZERO } else { T::ONE };
-                    T::gemm(
-                        &Gemm::new(g.o, kd, rows, true, g.o, false, kd, kd),
-                        T::ONE,
-                        beta,
-                        gm,
-                        cols,
-                        &mut gw,
-                    );
-                    if let Some(sc) = scatter.as_mut() {
-                        let dcols = Gemm::new(rows, kd, g.o, false, g.o, false, kd, kd);
-                        T::gemm(&dcols, T::ONE, T::ZERO, gm, wp, cols);
-                        sc.scatter(g, cols, p0, p1, n0, dxg);
-                    }
-                    p0 = p1;
                 }
-                if let Some(sc) = scatter.as_mut() {
-                    sc.finish(g, n0, dxg);
-                }
-                (gw, gb)
-            })
-            .collect()
+            }
+            let cols = &mut cols[..rows * kd];
+            patches.gather(g, x, p0, p1, cols);
+            let beta = if p0 == p_start { T::ZERO } else { T::ONE };
+            T::gemm(
+                &Gemm::new(g.o, kd, rows, true, g.o, false, kd, kd),
+                T::ONE,
+                beta,
+                gm,
+                cols,
+                &mut gw,
+            );
+            if let Some(sc) = scatter.as_mut() {
+                let dcols = Gemm::new(rows, kd, g.o, false, g.o, false, kd, kd);
+                T::gemm(&dcols, T::ONE, T::ZERO, gm, wp, cols);
+                sc.scatter(g, cols, p0, p1, n0, dxg);
+            }
+            p0 = p1;
+        }
+        if let Some(sc) = scatter.as_mut() {
+            sc.finish(g, n0, dxg);
+        }
+        (gw, gb)
     });
     let (gws, gbs): (Vec<Vec<T>>, Vec<Vec<T>>) = partial.into_iter().unzip();
     reduce_ordered(&gws, out.w);

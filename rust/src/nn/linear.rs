@@ -7,10 +7,8 @@
 
 use super::conv::{epilogue, relu_mask};
 use super::gemm::Gemm;
-use super::{check_len, split_even, Real};
+use super::{check_len, map_blocks, split_even, Real};
 use crate::error::Result;
-use crate::parallel;
-use rayon::prelude::*;
 
 /// Batch size, input and output features.
 #[derive(Clone, Copy, Debug)]
@@ -33,17 +31,14 @@ fn by_column_blocks<T: Real>(
     rows: usize,
     cols: usize,
     out: &mut [T],
-    f: impl Fn(usize, usize, &mut [T]) + Sync,
+    work: usize,
+    f: impl Fn(usize, usize, &mut [T]) + Sync + Send,
 ) {
     let bl = blocks(cols);
-    let parts: Vec<Vec<T>> = parallel::install(|| {
-        bl.par_iter()
-            .map(|&(j0, j1)| {
-                let mut buf = vec![T::ZERO; rows * (j1 - j0)];
-                f(j0, j1, &mut buf);
-                buf
-            })
-            .collect()
+    let parts: Vec<Vec<T>> = map_blocks(bl.clone(), work, |(j0, j1)| {
+        let mut buf = vec![T::ZERO; rows * (j1 - j0)];
+        f(j0, j1, &mut buf);
+        buf
     });
     for (&(j0, j1), buf) in bl.iter().zip(&parts) {
         for (r, src) in buf.chunks_exact((j1 - j0).max(1)).enumerate().take(rows) {
@@ -68,7 +63,7 @@ pub fn forward<T: Real>(
     if let Some(b) = bias {
         check_len("bias", b.len(), fout)?;
     }
-    by_column_blocks(n, fout, y, |j0, j1, buf| {
+    by_column_blocks(n, fout, y, n * fin * fout, |j0, j1, buf| {
         let wb = &w[j0 * fin..j1 * fin];
         T::gemm(
             &Gemm::new(n, j1 - j0, fin, false, fin, true, fin, j1 - j0),
@@ -121,22 +116,20 @@ pub fn backward<T: Real>(
         parts.push((j0, j1, head));
         rest = tail;
     }
-    parallel::install(|| {
-        parts.into_par_iter().for_each(|(j0, j1, gw)| {
-            let a = &gm[j0..];
-            T::gemm(
-                &Gemm::new(j1 - j0, fin, n, true, fout, false, fin, fin),
-                T::ONE,
-                T::ZERO,
-                a,
-                x,
-                gw,
-            );
-        })
+    map_blocks(parts, n * fin * fout, |(j0, j1, gw)| {
+        let a = &gm[j0..];
+        T::gemm(
+            &Gemm::new(j1 - j0, fin, n, true, fout, false, fin, fin),
+            T::ONE,
+            T::ZERO,
+            a,
+            x,
+            gw,
+        );
     });
     if let Some(dx) = out.x {
         check_len("grad_x", dx.len(), n * fin)?;
-        by_column_blocks(n, fin, dx, |c0, c1, buf| {
+        by_column_blocks(n, fin, dx, n * fin * fout, |c0, c1, buf| {
             T::gemm(
                 &Gemm::new(n, c1 - c0, fout, false, fout, false, fin, c1 - c0),
                 T::ONE,

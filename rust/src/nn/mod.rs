@@ -1,5 +1,5 @@
 //! Layer kernels of the training loop (pure Rust, no Python): convolution and fully connected
-//! layers as GEMMs on channels-last (N, H, W, C) activations, and 2x2 max pooling.
+//! layers as GEMMs on channels-last (N, H, W, C) activations, 2x2 max pooling, and the SGD step.
 //!
 //! Why channels-last: a convolution's patch matrix then has one row per output pixel, and each
 //! row is `k` contiguous runs of `k * C` input values (im2col and col2im are plain copies/adds
@@ -15,10 +15,32 @@ pub mod gemm;
 pub mod im2col;
 pub mod linear;
 pub mod pool;
+pub mod sgd;
 
 pub use gemm::Real;
 
 use crate::error::{Error, Result};
+use crate::parallel;
+use rayon::prelude::*;
+
+/// Work (multiply-adds, or values touched) below which a kernel runs on the calling thread:
+/// handing a few hundred microseconds of work to a pool thread and back costs a good part of it.
+pub(crate) const PAR_MIN_WORK: usize = 1 << 21;
+
+/// `f` over `items`, in parallel on femsyn's pool when that pays, else in order on the calling
+/// thread. The items are fixed by the caller from the shapes alone, so the results are the same
+/// either way, for any thread count.
+pub(crate) fn map_blocks<I: Send, R: Send>(
+    items: Vec<I>,
+    work: usize,
+    f: impl Fn(I) -> R + Sync + Send,
+) -> Vec<R> {
+    if items.len() <= 1 || work < PAR_MIN_WORK || parallel::num_threads() <= 1 {
+        items.into_iter().map(f).collect()
+    } else {
+        parallel::install(|| items.into_par_iter().map(f).collect())
+    }
+}
 
 /// Length check of a caller's buffer (the glue validates shapes; this guards the kernels).
 pub(crate) fn check_len(arg: &str, got: usize, want: usize) -> Result<()> {
@@ -48,9 +70,10 @@ pub(crate) fn split_even(n: usize, parts: usize) -> Vec<(usize, usize)> {
 /// Sum `parts` (each of length `out.len()`) into `out` in part order, in parallel over elements:
 /// every element is added in the same order whatever the thread count.
 pub(crate) fn reduce_ordered<T: Real>(parts: &[Vec<T>], out: &mut [T]) {
-    use rayon::prelude::*;
     const CHUNK: usize = 1 << 14;
-    out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, o)| {
+    let work = out.len() * parts.len();
+    let chunks: Vec<(usize, &mut [T])> = out.chunks_mut(CHUNK).enumerate().collect();
+    map_blocks(chunks, work, |(ci, o)| {
         let (base, len) = (ci * CHUNK, o.len());
         o.copy_from_slice(&parts[0][base..base + len]);
         for p in &parts[1..] {

@@ -4,10 +4,8 @@
 //! gradient once. Images are independent: any split over threads gives the same result.
 
 use super::im2col::runs;
-use super::{check_len, Real};
+use super::{check_len, map_blocks, Real};
 use crate::error::Result;
-use crate::parallel;
-use rayon::prelude::*;
 
 /// (N, H, W, C) -> y (N, H/2, W/2, C) and the winner index 0..4 (2 * row + col) per output.
 pub fn max2_forward<T: Real>(
@@ -27,30 +25,30 @@ pub fn max2_forward<T: Real>(
         return Ok(());
     }
     let (wc, out_row) = (w * c, wo * c);
-    parallel::install(|| {
-        // one task per output row: (image, oy)
-        y.par_chunks_mut(out_row)
-            .zip(arg.par_chunks_mut(out_row))
-            .enumerate()
-            .for_each(|(t, (yr, ar))| {
-                let (img, oy) = (t / ho, t % ho);
-                let top = &x[(img * h + 2 * oy) * wc..][..wc];
-                let bot = &x[(img * h + 2 * oy + 1) * wc..][..wc];
-                for ox in 0..wo {
-                    let (a, b) = (&top[2 * ox * c..][..2 * c], &bot[2 * ox * c..][..2 * c]);
-                    let (yo, ao) = (&mut yr[ox * c..][..c], &mut ar[ox * c..][..c]);
-                    for ch in 0..c {
-                        let (mut m, mut k) = (a[ch], 0u8);
-                        for (kk, v) in [(1u8, a[c + ch]), (2, b[ch]), (3, b[c + ch])] {
-                            if v > m {
-                                (m, k) = (v, kk);
-                            }
-                        }
-                        yo[ch] = m;
-                        ao[ch] = k;
+    // one item per output row: (image, oy)
+    let rows: Vec<_> = y
+        .chunks_mut(out_row)
+        .zip(arg.chunks_mut(out_row))
+        .enumerate()
+        .collect();
+    map_blocks(rows, x.len(), |(t, (yr, ar))| {
+        let (img, oy) = (t / ho, t % ho);
+        let top = &x[(img * h + 2 * oy) * wc..][..wc];
+        let bot = &x[(img * h + 2 * oy + 1) * wc..][..wc];
+        for ox in 0..wo {
+            let (a, b) = (&top[2 * ox * c..][..2 * c], &bot[2 * ox * c..][..2 * c]);
+            let (yo, ao) = (&mut yr[ox * c..][..c], &mut ar[ox * c..][..c]);
+            for ch in 0..c {
+                let (mut m, mut k) = (a[ch], 0u8);
+                for (kk, v) in [(1u8, a[c + ch]), (2, b[ch]), (3, b[c + ch])] {
+                    if v > m {
+                        (m, k) = (v, kk);
                     }
                 }
-            })
+                yo[ch] = m;
+                ao[ch] = k;
+            }
+        }
     });
     Ok(())
 }
@@ -73,28 +71,28 @@ pub fn max2_backward<T: Real>(
         return Ok(());
     }
     let (wc, out_row) = (w * c, wo * c);
-    parallel::install(|| {
-        // one task per input row: (image, iy)
-        dx.par_chunks_mut(wc).enumerate().for_each(|(t, row)| {
-            let (img, iy) = (t / h, t % h);
-            if iy / 2 >= ho {
-                row.fill(T::ZERO);
-                return;
-            }
-            let at = (img * ho + iy / 2) * out_row;
-            let (g, a) = (&grad[at..at + out_row], &arg[at..at + out_row]);
-            let dy = 2 * (iy % 2) as u8;
-            // gradient of the left / right column of every window, over the whole output row
-            // (long contiguous loops the compiler vectorizes), then interleaved into the row
-            let (mut left, mut right) = (vec![T::ZERO; out_row], vec![T::ZERO; out_row]);
-            for (((l, r), gv), av) in left.iter_mut().zip(right.iter_mut()).zip(g).zip(a) {
-                *l = gv.keep(*av == dy);
-                *r = gv.keep(*av == dy + 1);
-            }
-            runs(c, wo, &left, c, row, 2 * c, 0);
-            runs(c, wo, &right, c, row, 2 * c, c);
-            row[2 * wo * c..].fill(T::ZERO);
-        })
+    // one item per input row: (image, iy)
+    let work = dx.len();
+    let rows: Vec<_> = dx.chunks_mut(wc).enumerate().collect();
+    map_blocks(rows, work, |(t, row)| {
+        let (img, iy) = (t / h, t % h);
+        if iy / 2 >= ho {
+            row.fill(T::ZERO);
+            return;
+        }
+        let at = (img * ho + iy / 2) * out_row;
+        let (g, a) = (&grad[at..at + out_row], &arg[at..at + out_row]);
+        let dy = 2 * (iy % 2) as u8;
+        // gradient of the left / right column of every window, over the whole output row
+        // (long contiguous loops the compiler vectorizes), then interleaved into the row
+        let (mut left, mut right) = (vec![T::ZERO; out_row], vec![T::ZERO; out_row]);
+        for (((l, r), gv), av) in left.iter_mut().zip(right.iter_mut()).zip(g).zip(a) {
+            *l = gv.keep(*av == dy);
+            *r = gv.keep(*av == dy + 1);
+        }
+        runs(c, wo, &left, c, row, 2 * c, 0);
+        runs(c, wo, &right, c, row, 2 * c, c);
+        row[2 * wo * c..].fill(T::ZERO);
     });
     Ok(())
 }
