@@ -13,7 +13,6 @@ OUT=${1:-docs/bench}
 PEERS_PY=${PEERS_PY:-/work/venvs/peers/bin/python}
 FEMSYN=${FEMSYN:-femsyn}
 mkdir -p "$OUT"
-: > "$OUT/load.txt"
 
 step() {  # step NAME COMMAND...: run, tee into OUT/NAME.txt with the command on top
     local name=$1; shift
@@ -22,8 +21,9 @@ step() {  # step NAME COMMAND...: run, tee into OUT/NAME.txt with the command on
     echo "   done: $(uptime)" | tee -a "$OUT/load.txt"
 }
 
-echo "femsyn $(git rev-parse --short HEAD) $(git status --porcelain | grep -q . && echo '(dirty)')" \
+echo "femsyn $(git rev-parse --short HEAD) $(git status --porcelain -- . ":!$OUT" | grep -q . && echo '(dirty)')" \
     | tee "$OUT/version.txt"
+: > "$OUT/load.txt"
 
 # 1. femsyn vs torch / aihwkit: LeNet, MLP, VGG-8 0.25 / 0.5 at 1 and 2 threads, interleaved
 if [ -x "$PEERS_PY" ]; then
