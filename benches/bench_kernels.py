@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from femsyn import SynapseArray
-from femsyn.bench import KERNELS, _lsb_step, _shape, bytes_per_cell, kernel_device
+from femsyn.bench.kernels import KERNELS, _lsb_step, _shape, kernel_device
+from femsyn.bench.traffic import bytes_per_cell
 
 SIZES = [
     pytest.param(10_000, id="1e4"),

@@ -1,13 +1,13 @@
 """One training step (batch 64, random data) of LeNet, MLP and VGG for float, ideal-6b, femfet-6b.
 
 Compare the presets of one net in the same run (``--benchmark-group-by=param:net``); the
-interleaved, ratio-oriented measurement is ``femsyn bench`` (femsyn.bench_train).
+interleaved, ratio-oriented measurement is ``femsyn bench`` (femsyn.bench.training).
 """
 
 from __future__ import annotations
 
 import pytest
-from femsyn.bench_train import Stepper
+from femsyn.bench.training import Stepper
 
 NETS = ["lenet", "mlp", pytest.param("vgg", marks=pytest.mark.slow)]
 PRESETS = ["float", "ideal-6b", "femfet-6b"]

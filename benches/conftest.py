@@ -10,7 +10,7 @@ from __future__ import annotations
 def pytest_report_header(config) -> list[str]:
     try:
         import femsyn
-        from femsyn import bench_machine
+        from femsyn.bench import machine as bench_machine
     except ImportError as e:  # the bench modules themselves will report the failure
         return [f"femsyn not importable: {e}"]
     blas = bench_machine.blas_info()

@@ -77,16 +77,14 @@ def _import_femsyn() -> Any:
 
 def _stepper_class() -> Any:
     _import_femsyn()
-    try:
-        from femsyn.bench.training import Stepper  # package layout
-    except ImportError:
-        from femsyn.bench_train import Stepper
+    from femsyn.bench.training import Stepper
+
     return Stepper
 
 
 def _femsyn_net(net: str) -> Any:
     _import_femsyn()
-    from femsyn.nets import build_net
+    from femsyn.nn.nets import build_net
 
     name, width, _ = NETS[net]
     shape = (3, 32, 32) if name == "vgg" else (1, 28, 28)
@@ -321,7 +319,7 @@ def child(net: str, threads: int, peers: list[str], rounds: int, target_s: float
     import numpy as np
 
     info["versions"]["numpy"] = np.__version__
-    from femsyn.nn_kernels import gemm_backend
+    from femsyn.nn.kernels import gemm_backend
 
     info["femsyn_gemm"] = gemm_backend()
     info["blas"] = blas_report()

@@ -17,10 +17,30 @@ Conventions of every method:
 """
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, final
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import Self
+
+__all__ = [
+    "SynapseArray",
+    "validate_device",
+    "set_num_threads",
+    "get_num_threads",
+    "device_fields",
+    "STATE_FORMAT",
+    "nn_conv2d_forward",
+    "nn_conv2d_backward",
+    "nn_linear_forward",
+    "nn_linear_backward",
+    "nn_maxpool2_forward",
+    "nn_maxpool2_backward",
+    "nn_sgd_step",
+    "nn_use_blas",
+    "nn_use_builtin_gemm",
+    "nn_gemm_backend",
+]
 
 STATE_FORMAT: int
 
@@ -39,6 +59,9 @@ def get_num_threads() -> int:
 def device_fields() -> list[str]:
     """Names of all device parameters in declaration order."""
 
+# A PyO3 class is not subclassable (@final; a final class needs no @disjoint_base) and is
+# constructed by ``__new__`` (PyO3's ``#[new]``), so the stub declares ``__new__``, not ``__init__``.
+@final
 class SynapseArray:
     """The synapses of one layer: a ``rows x cols`` weight matrix on a synapse design.
 
@@ -66,15 +89,15 @@ class SynapseArray:
         w_max: weight range ``[-w_max, w_max]`` of this layer (> 0).
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         rows: int,
         cols: int,
         device: Any,
         *,
         seed: int = 0,
         w_max: float = 1.0,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""

@@ -1,0 +1,50 @@
+"""The `femsyn` command line: a thin click group over the library.
+
+Each subcommand lives in ``femsyn/cli/<name>.py`` and only parses its options, builds a
+configuration, calls the library and prints, so everything the CLI does is also reachable from
+Python.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> module under femsyn.cli; imported lazily so `femsyn --help` stays fast and one
+# broken optional dependency (e.g. matplotlib for reports) never takes down `femsyn train`.
+_COMMANDS = {
+    "train": "train",
+    "eval": "eval",
+    "compare": "compare",
+    "bench": "bench",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module_name = _COMMANDS.get(name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"femsyn.cli.{module_name}")
+        return module.command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="femsyn")
+def main() -> None:
+    """femsyn: train neural networks on hybrid FeMFET-CMOS analog synapses.
+
+    \b
+    femsyn train --net lenet --synapse femfet-6b     train one network on one synapse design
+    femsyn eval RUN_DIR                              accuracies of a saved run
+    femsyn compare --net lenet --seeds 3 --out DIR   the paper's comparison, as a report
+    femsyn bench --quick                             kernel and training speed on this machine
+    """
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

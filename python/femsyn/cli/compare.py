@@ -1,0 +1,144 @@
+"""`femsyn compare`: the paper's comparison (accuracy + cell cost + endurance) in one report."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+import click
+
+NETS = ("lenet", "mlp", "vgg")
+DATASETS = ("mnist", "fashion-mnist", "cifar10")
+_FALLBACK_DESIGNS = (
+    "float",
+    "ideal-6b",
+    "ideal-8b",
+    "femfet-6b",
+    "femfet-8b",
+    "2t1fefet-6b",
+    "3t1c2pcm-6b",
+)
+
+
+def _known_designs() -> list[str]:
+    try:
+        from femsyn.device import presets
+    except ImportError:  # pragma: no cover - only before the native core is built
+        return list(_FALLBACK_DESIGNS)
+    return list(presets())
+
+
+def _names(module: str, func: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
+    """Registered names from the library (nets, datasets); the fallback only before a build."""
+    import importlib
+
+    try:
+        return tuple(getattr(importlib.import_module(module), func)())
+    except ImportError:  # pragma: no cover
+        return fallback
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    v = value.strip().lower()
+    if v not in allowed:
+        raise click.BadParameter(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
+    return v
+
+
+def _designs(value: str | None, dataset: str) -> list[str]:
+    from femsyn.study import DEFAULT_DESIGNS
+
+    if value is None:
+        return list(DEFAULT_DESIGNS["8b" if dataset == "cifar10" else "6b"])
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise click.BadParameter(f"expected comma-separated design names, got {value!r}", param_hint="--designs")
+    known = _known_designs()
+    for d in items:
+        if d not in known:
+            raise click.BadParameter(f"unknown design {d!r}; allowed: {', '.join(known)}", param_hint="--designs")
+    dup = sorted({d for d in items if items.count(d) > 1})
+    if dup:
+        raise click.BadParameter(f"design(s) listed twice: {', '.join(dup)}", param_hint="--designs")
+    return items
+
+
+@click.command("compare")
+@click.option("--net", default="lenet", show_default=True, help=f"Network: {', '.join(NETS)}.")
+@click.option("--dataset", default="mnist", show_default=True, help=f"Dataset: {', '.join(DATASETS)}.")
+@click.option(
+    "--designs",
+    help="Comma-separated synapse presets (default: ideal-6b,femfet-6b,2t1fefet-6b,"
+    "3t1c2pcm-6b; for cifar10: ideal-8b,femfet-8b).",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Seeds per design (0..N-1); the tables show mean ± std.",
+)
+@click.option("--epochs", type=click.IntRange(min=1), help="Epochs per run (default: the training default).")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Mini-batch size.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate.")
+@click.option("--width", type=click.FloatRange(min=0, min_open=True), help="VGG width multiplier.")
+@click.option("--train-limit", type=click.IntRange(min=1), help="Use only the first N training images.")
+@click.option("--val-size", type=click.IntRange(min=0), help="Held-out validation images (0 = test split).")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Dataset folder (default: $FEMSYN_DATA).")
+@click.option("--retention-s", type=click.FloatRange(min=0), help="Retention time for MSB-only accuracy (s).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, writable=True),
+    help="Comparison folder: runs/<design>/seed<k>/ (reused when finished) and report.{md,html}.",
+)
+def command(
+    net,
+    dataset,
+    designs,
+    seeds,
+    epochs,
+    batch_size,
+    lr,
+    width,
+    train_limit,
+    val_size,
+    data_dir,
+    retention_s,
+    out,
+) -> None:
+    """Train every design x seed and write report.md + a self-contained report.html.
+
+    \b
+    femsyn compare --net lenet --dataset mnist --seeds 3 --out cmp-mnist
+    femsyn compare --net vgg --dataset cifar10 --designs ideal-8b,femfet-8b --out cmp-cifar
+
+    Finished runs found in --out with the same configuration are reused, so an interrupted
+    comparison continues where it stopped and the report can be rebuilt for free.
+    """
+    net = _choice(net, _names("femsyn.nn.nets", "net_names", NETS), "network")
+    dataset = _choice(dataset, _names("femsyn.data", "dataset_names", DATASETS), "dataset")
+    design_list = _designs(designs, dataset)
+    from femsyn.study import compare
+
+    try:
+        report = compare(
+            net,
+            dataset,
+            design_list,
+            seeds,
+            out,
+            log=lambda m: click.echo(m, err=True),
+            command=" ".join(["femsyn", *map(shlex.quote, sys.argv[1:])]),
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            width=width,
+            train_limit=train_limit,
+            val_size=val_size,
+            data_dir=data_dir,
+            retention_s=retention_s,
+        )
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(str(report))

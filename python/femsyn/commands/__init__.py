@@ -1,1 +1,0 @@
-"""One click command per module; `femsyn.cli` assembles them into the `femsyn` group."""

@@ -1,0 +1,62 @@
+"""A run's configuration from files: a run TOML (TrainConfig keys + a ``[device]`` table of
+DeviceParams overrides), and the configuration a run directory was started with."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from femsyn.device import DeviceParams, preset
+from femsyn.run.resume import RESUME_FREE_FIELDS, load_run_config
+
+__all__ = ["load_toml", "resolve_device", "saved_run_values"]
+
+
+def load_toml(path: str) -> dict[str, Any]:
+    """Read a run TOML: TrainConfig keys at the top level (or in a [train] table) and an
+    optional [device] table of DeviceParams overrides applied on top of ``synapse``."""
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{path}: invalid TOML: {e}") from None
+    if "train" in doc:
+        if not isinstance(doc["train"], dict):
+            raise ValueError(f"{path}: [train] must be a table")
+        extra = {k: v for k, v in doc.items() if k not in ("train", "device")}
+        if extra:
+            raise ValueError(f"{path}: keys outside [train]/[device]: {', '.join(sorted(extra))}")
+        doc = {**doc["train"], **({"device": doc["device"]} if "device" in doc else {})}
+    return doc
+
+
+def resolve_device(synapse: str, overrides: dict[str, Any]) -> Any:
+    """The ``synapse`` preset with the [device] overrides applied (validated by DeviceParams)."""
+    if not isinstance(overrides, dict):
+        raise ValueError("[device] must be a table of DeviceParams fields")
+    valid = [f.name for f in dataclasses.fields(DeviceParams)]
+    unknown = sorted(set(overrides) - set(valid))
+    if unknown:
+        raise ValueError(f"unknown [device] key(s) {', '.join(unknown)}; valid keys: {', '.join(valid)}")
+    base = preset(synapse)
+    ov = dict(overrides)
+    ov.setdefault("name", f"{synapse}+custom")
+    for k, v in ov.items():  # TOML has no inf literal for every user: accept "inf"
+        if isinstance(v, str) and v.lower() in ("inf", "infinity") and k != "name":
+            ov[k] = math.inf
+    return dataclasses.replace(base, **ov)
+
+
+def saved_run_values(out: str) -> dict[str, Any]:
+    """The configuration a run in ``out`` was started with, as the base of its resume, so
+    ``femsyn train --out DIR --resume`` needs no other flag (given flags must still match)."""
+    try:
+        saved = load_run_config(out)
+    except FileNotFoundError:
+        return {}  # train() says that there is no checkpoint to resume from
+    return {f.name: getattr(saved, f.name) for f in dataclasses.fields(saved) if f.name not in RESUME_FREE_FIELDS}
