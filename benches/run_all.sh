@@ -14,10 +14,10 @@ PEERS_PY=${PEERS_PY:-/work/venvs/peers/bin/python}
 FEMSYN=${FEMSYN:-femsyn}
 mkdir -p "$OUT"
 
-step() {  # step NAME COMMAND...: run, tee into OUT/NAME.txt with the command on top
+step() {  # step NAME COMMAND...: run, tee stdout into OUT/NAME.txt with the command on top
     local name=$1; shift
     echo "== $name: $(uptime)" | tee -a "$OUT/load.txt"
-    { echo "\$ $*"; "$@"; } 2>&1 | tee "$OUT/$name.txt"
+    { echo "\$ $*"; "$@"; } | tee "$OUT/$name.txt"  # progress (stderr) only to the terminal
     echo "   done: $(uptime)" | tee -a "$OUT/load.txt"
 }
 
