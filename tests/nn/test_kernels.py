@@ -163,3 +163,27 @@ def test_sgd_step_is_bit_identical_to_numpy() -> None:
     np.testing.assert_array_equal(dw, want * np.float32(-lr))
     with pytest.raises(ValueError, match="dw"):
         K.sgd_step(v, g, w, np.empty((3, 3), np.float32), mu, wd, lr)
+
+
+def test_forced_openblas_coretype_is_detected_and_reported() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    if "openblas" not in str(K.numerics().get("blas")):
+        pytest.skip("numpy does not use OpenBLAS here")
+    code = (
+        "import json, femsyn.nn.kernels as k, femsyn.bench.machine as m\n"
+        "print(json.dumps({'numerics': k.numerics(), 'bench': m.blas_kernel()}))"
+    )
+    env = dict(os.environ, OPENBLAS_CORETYPE="Haswell")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["numerics"]["OPENBLAS_CORETYPE"] == "Haswell"
+    assert out["numerics"]["blas_kernel"] == "Haswell"  # the kernel actually in use, part of a run's identity
+    auto = out["bench"]["auto_kernel"]
+    assert auto  # what OpenBLAS picks without the variable
+    if auto != "Haswell":  # e.g. SkylakeX on an AVX-512 machine: a forced, slower kernel is warned about
+        assert "OPENBLAS_CORETYPE=Haswell" in out["bench"]["warning"]

@@ -23,9 +23,12 @@ use crate::error::{Error, Result};
 use crate::parallel;
 use rayon::prelude::*;
 
-/// Work (multiply-adds, or values touched) below which a kernel runs on the calling thread:
-/// handing a few hundred microseconds of work to a pool thread and back costs a good part of it.
+/// Work (multiply-adds) below which a kernel runs on the calling thread: handing a few hundred
+/// microseconds of work to a pool thread and back costs a good part of it.
 pub(crate) const PAR_MIN_WORK: usize = 1 << 21;
+/// Multiply-adds a value of a memory-bound loop (pooling, SGD, reductions) counts for: a GEMM
+/// does ~50 multiply-adds in the time such a loop moves one value.
+pub(crate) const VALUE_WORK: usize = 32;
 
 /// `f` over `items`, in parallel on femsyn's pool when that pays, else in order on the calling
 /// thread. The items are fixed by the caller from the shapes alone, so the results are the same
@@ -71,7 +74,7 @@ pub(crate) fn split_even(n: usize, parts: usize) -> Vec<(usize, usize)> {
 /// every element is added in the same order whatever the thread count.
 pub(crate) fn reduce_ordered<T: Real>(parts: &[Vec<T>], out: &mut [T]) {
     const CHUNK: usize = 1 << 14;
-    let work = out.len() * parts.len();
+    let work = out.len() * parts.len() * VALUE_WORK;
     let chunks: Vec<(usize, &mut [T])> = out.chunks_mut(CHUNK).enumerate().collect();
     map_blocks(chunks, work, |(ci, o)| {
         let (base, len) = (ci * CHUNK, o.len());

@@ -4,7 +4,7 @@
 //! gradient once. Images are independent: any split over threads gives the same result.
 
 use super::im2col::runs;
-use super::{check_len, map_blocks, Real};
+use super::{check_len, map_blocks, Real, VALUE_WORK};
 use crate::error::Result;
 
 /// (N, H, W, C) -> y (N, H/2, W/2, C) and the winner index 0..4 (2 * row + col) per output.
@@ -31,7 +31,7 @@ pub fn max2_forward<T: Real>(
         .zip(arg.chunks_mut(out_row))
         .enumerate()
         .collect();
-    map_blocks(rows, x.len(), |(t, (yr, ar))| {
+    map_blocks(rows, x.len() * VALUE_WORK, |(t, (yr, ar))| {
         let (img, oy) = (t / ho, t % ho);
         let top = &x[(img * h + 2 * oy) * wc..][..wc];
         let bot = &x[(img * h + 2 * oy + 1) * wc..][..wc];
@@ -72,7 +72,7 @@ pub fn max2_backward<T: Real>(
     }
     let (wc, out_row) = (w * c, wo * c);
     // one item per input row: (image, iy)
-    let work = dx.len();
+    let work = dx.len() * VALUE_WORK;
     let rows: Vec<_> = dx.chunks_mut(wc).enumerate().collect();
     map_blocks(rows, work, |(t, row)| {
         let (img, iy) = (t / h, t % h);

@@ -3,7 +3,7 @@
 //! (`v *= mu; v += grad; v += w * wd; dw = v * (-lr)`), so it is bit-identical to that numpy
 //! code. Elementwise: any split over threads gives the same result.
 
-use super::{check_len, map_blocks, Real};
+use super::{check_len, map_blocks, Real, VALUE_WORK};
 use crate::error::Result;
 
 /// Hyper-parameters of one step; `neg_lr` is -lr (already rounded to the element type).
@@ -26,7 +26,7 @@ pub fn step<T: Real>(h: Sgd<T>, v: &mut [T], grad: &[T], w: &[T], dw: &mut [T]) 
         .zip(dw.chunks_mut(CHUNK))
         .enumerate()
         .collect();
-    map_blocks(items, 4 * grad.len(), |(i, (vc, dc))| {
+    map_blocks(items, grad.len() * VALUE_WORK, |(i, (vc, dc))| {
         let at = i * CHUNK;
         let (g, wc) = (&grad[at..at + vc.len()], &w[at..at + vc.len()]);
         for (((vv, d), gv), wv) in vc.iter_mut().zip(dc.iter_mut()).zip(g).zip(wc) {
