@@ -77,8 +77,8 @@ class SynapseArray:
       ``level(m) + msb_error`` (LSBs are gone); ``msb_error`` holds the static level offset
       plus the programming error of the last write.
 
-    Device-to-device variation (LSB up/down step scale, leak time constant, MSB level offset)
-    is drawn once here from ``seed``. Initial weights are the level nearest 0 (float: 0);
+    Device-to-device variation (LSB up/down step scale, leak time constant, MSB level offset,
+    the exp model's nonlinearity) is drawn once here from ``seed``. Initial weights are the level nearest 0 (float: 0);
     call :meth:`program` to write initial weights.
 
     Args:
@@ -131,33 +131,49 @@ class SynapseArray:
 
         float: copied. ideal: rounded to a level (per ``rounding``), clipped at the rails.
         hybrid: MSB = nearest level, LSB = residual in pulses (rounded per ``rounding``, clipped
-        at +-L_max), MSB programming error drawn; pending leak is cleared.
+        at ``+-min(N_L / 2, L_max)``: inside the no-carry band, so a programmed cell with no
+        update never carries), MSB programming error drawn; pending leak is cleared.
         """
     def update(self, dw: npt.NDArray[np.float32]) -> None:
         """Apply a requested weight change (one mini-batch).
 
         hybrid, per cell, in one pass: pending leak; ``n = round(dw / D_L)`` (stochastic by
         default), ``|n|`` truncated at ``max_pulses_per_update`` (counted as
-        ``truncated_pulses``); the LSB moves by ``n`` steps of size ``(1 +- a) * d2d`` with
-        cycle-to-cycle noise (the sum of ``n`` noisy pulses, ``n + sigma sqrt(n) xi``, exact in
-        distribution), optional soft saturation, clipped at ``+-L_max`` (``clipped_pulses``);
-        then the overflow trigger ``|lsb| >= carry_threshold * N_L`` carries into the MSB.
+        ``truncated_pulses``); the LSB moves by ``n`` pulses of the cell's step scale
+        ``s = (1 +- a) * d2d`` along the device's ``lsb_response`` curve: ``linear`` ``n * s``
+        pulse units (with ``step_c2c_rel`` noise, the sum of ``n`` noisy pulses ``n + sigma
+        sqrt(n) xi``, and optional soft saturation, as in the first release), ``exp`` / ``soft-
+        bounds`` / ``table`` the closed form of the curve for ``n`` pulses (``P_max = 2 L_max /
+        s`` pulses end to end); with ``lsb_c2c_rel``, Gaussian noise of sigma
+        ``lsb_c2c_rel * 2 L_max * sqrt(|n|)`` (drawn per update and cell with pulses). The LSB
+        is clipped at ``+-L_max`` (pulses beyond the rail or the curve's end:
+        ``clipped_pulses``);
+        then, with an overflow ``transfer_protocol``, the overflow carry: a cell whose LSB left
+        the band, ``|lsb| > h = carry_threshold * N_L`` (strict), moves its MSB by
+        ``round(lsb / N_L)`` steps (a comparator on the analog charge: no ADC, no read noise)
+        and keeps its residual (``|lsb| <= N_L / 2`` afterwards) or resets it.
         """
     def advance(self, seconds: float) -> None:
         """Let simulated time pass (>= 0, finite). The LSB leaks toward 0 as exp(-t / tau_i)."""
     def transfer(self) -> int:
-        """Carry the LSB into the MSB for all cells now; returns the MSB writes done.
+        """A read-all transfer now, under any ``transfer_protocol`` (e.g. a final consolidation);
+        returns the MSB writes done. The periodic protocols run the same transfer from
+        :meth:`step`.
 
-        Per cell: read the LSB (optional read noise and ADC), ``c = round(lsb / N_L)``; if
-        ``c != 0`` and the cell is not worn: ``m <- clip(m + c)``, one write per level change
-        (programming error redrawn, write counter and wear-out updated), carries lost at the
-        rails counted; residual ``keep`` (``lsb -= moved * N_L``) or ``reset`` (``lsb = 0``).
+        Per cell: read the LSB (``lsb_read_noise_steps`` drawn per transfer and cell, then the
+        ``adc_bits`` ADC), ``c = round(read / N_L)`` with ties toward zero (a charge of exactly
+        ``+-N_L / 2``, where :meth:`program` may leave it, carries nothing); if ``c != 0`` and the
+        cell is not worn: ``m <- clip(m + c)``, one write per level change (programming error
+        redrawn, write counter and wear-out updated), ``carries += |moved|``, a carry the rails
+        stopped counted in ``blocked_carries``; then residual ``keep`` (``lsb -= moved * N_L``)
+        or ``reset`` (every LSB, carried or not, back to 0; the charge thrown away, including the
+        part below half a step, added to ``lsb_discarded_pulses``).
         float/ideal: no-op, returns 0.
         """
     def step(self, dw: npt.NDArray[np.float32], images: int = 1) -> int:
-        """One training step: ``advance(images * t_image_s)``, ``update(dw)``, then a periodic
-        transfer when the image counter crosses a multiple of ``transfer_every_images``.
-        Returns the MSB writes of this step (overflow carries + periodic transfer)."""
+        """One training step: ``advance(images * t_image_s)``, ``update(dw)``, then, with a
+        periodic ``transfer_protocol``, a read-all :meth:`transfer` when the image counter crosses
+        a multiple of ``transfer_every_images``. Returns the MSB writes of this step."""
     def weights(self, inference: bool = False, retention_s: float = 0.0) -> npt.NDArray[np.float32]:
         """Current weights, float32 ``(rows, cols)``.
 
@@ -167,13 +183,22 @@ class SynapseArray:
         readout advances the read-noise stream). The state is not modified.
         """
     def counters(self) -> dict[str, int | float]:
-        """Event counters: pulses, clipped_pulses (lost at the LSB rails; ideal: at the level
-        rails), truncated_pulses (dropped by max_pulses_per_update), msb_writes, lost_carries
-        (carry units blocked at the MSB rails: per periodic transfer, and per overflow carry
-        with ``reset`` residual; with ``keep`` the charge stays in the LSB), worn_cells,
-        transfers (events), overflow_carries (overflow-triggered carries that moved the MSB or
-        reset the LSB), updates, images, time_s (float), max_cell_writes, latency_pulses (sum
-        over updates of the largest |n|)."""
+        """Event counters, one meaning each:
+
+        * ``pulses``: LSB pulses applied; ``clipped_pulses``: lost at the LSB rails (ideal: at
+          the level rails); ``truncated_pulses``: dropped by ``max_pulses_per_update``;
+          ``latency_pulses``: sum over updates of the largest ``|n|``;
+        * ``msb_writes``: MSB program events (what endurance counts), of which
+          ``overflow_writes`` by the overflow trigger inside ``update``; ``carries``: MSB steps
+          moved (a carry of c levels counts ``|c|``); ``max_cell_writes``, ``worn_cells``;
+        * ``blocked_carries``: carry attempts the MSB rails stopped (fully or in part), each
+          counted once: with ``keep`` the same blocked charge is not counted again until it has
+          returned inside the band (``|lsb| <= N_L / 2`` with a periodic protocol, else ``h``) or
+          the MSB has moved; with ``reset`` every attempt is new charge;
+        * ``lsb_discarded_pulses`` (float): charge thrown away by ``reset`` residuals, pulse units
+          (sum of the magnitudes of the analog LSB charge reset, not rounded);
+        * ``transfers`` (read-all events), ``updates``, ``images``, ``time_s`` (float).
+        """
     def msb_write_counts(self) -> npt.NDArray[np.uint32]:
         """Per-cell MSB write counts (zeros for float/ideal)."""
     def lsb(self) -> npt.NDArray[np.float32]:
@@ -196,7 +221,11 @@ class SynapseArray:
     @staticmethod
     def from_state(state: Mapping[str, Any]) -> SynapseArray:
         """Rebuild an array from :meth:`state_dict` (numpy 0-d scalars accepted, e.g. from
-        ``np.load``). Raises ValueError/TypeError naming the missing or malformed entry."""
+        ``np.load``). Reads this version's format (:data:`STATE_FORMAT`) and format 1 (the first
+        release: its device gets the ``transfer_protocol`` its ``carry_threshold`` and
+        ``transfer_every_images`` implied, its ``lost_carries``/``overflow_carries`` counters are
+        dropped, no carry is marked blocked; the carry rule of this version applies from then
+        on). Raises ValueError/TypeError naming the missing or malformed entry."""
     def __reduce__(self) -> tuple[Any, ...]: ...
 
 # --- layer kernels (used by femsyn.nn_kernels; not a public API) -------------------------------

@@ -68,9 +68,9 @@ fn main() {
     });
     let c1 = a.counters().clone();
     println!(
-        "  per update: msb_writes {:.4}/cell, overflow {:.4}/cell",
+        "  per update: msb_writes {:.4}/cell, blocked carries {:.4}/cell",
         (c1.msb_writes - c0.msb_writes) as f64 / ((iters + 1) * n) as f64,
-        (c1.overflow_carries - c0.overflow_carries) as f64 / ((iters + 1) * n) as f64
+        (c1.blocked_carries - c0.blocked_carries) as f64 / ((iters + 1) * n) as f64
     );
     time("step", &mut |i| {
         a.step(if i % 2 == 0 { &pos } else { &neg }, 64)

@@ -1,21 +1,17 @@
 //! femsyn core: hybrid FeMFET-CMOS synapse arrays (arXiv 2004.00703).
 //!
-//! Pure-Rust physics in [`array`], [`device`], [`rng`], layer kernels in [`nn`]; the PyO3 glue in
-//! `py` and `py_nn` (feature
-//! `python`, enabled by maturin). This file only registers the Python module.
+//! Pure-Rust physics in [`array`], [`device`], [`rng`], layer kernels in [`nn`]; all PyO3 glue
+//! in `py` (feature `python`, enabled by maturin). This file only registers the Python module.
 
 pub mod array;
 pub mod device;
 pub mod error;
-pub mod kernels;
 pub mod nn;
 pub mod parallel;
 pub mod rng;
 
 #[cfg(feature = "python")]
 mod py;
-#[cfg(feature = "python")]
-mod py_nn;
 
 #[cfg(feature = "python")]
 #[pyo3::pymodule]

@@ -68,6 +68,10 @@ pub enum Stream {
     ProgramRound = 12,
     /// MSB programming error at `program()`
     ProgramErr = 13,
+    /// static per-cell nonlinearity `a` of the potentiation curve (exp model)
+    D2dShapeUp = 14,
+    /// static per-cell nonlinearity `a` of the depression curve (exp model)
+    D2dShapeDown = 15,
 }
 
 /// A hashed `(seed, stream, step)` triple; per-cell values derive from it.

@@ -14,8 +14,7 @@ NOISELESS = dict(
     msb_prog_sigma_rel=0.0,
     tau_leak_s=math.inf,
     tau_leak_d2d_rel=0.0,
-    carry_threshold=0.0,
-    transfer_every_images=0,
+    transfer_protocol="none",
 )
 
 
@@ -83,7 +82,7 @@ def test_levels_stay_in_range(seed, scale, bits, diff):
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 1000), t=st.floats(0.0, 3.0), rel=st.floats(0.0, 0.5))
 def test_leak_follows_exp_and_never_grows(seed, t, rel):
-    d = DeviceParams(tau_leak_s=0.5, tau_leak_d2d_rel=rel, carry_threshold=0.0, transfer_every_images=0)
+    d = DeviceParams(tau_leak_s=0.5, tau_leak_d2d_rel=rel, transfer_protocol="none")
     arr = SynapseArray(4, 16, d, seed=seed)
     rng = np.random.default_rng(seed)
     arr.update(f32(rng.standard_normal((4, 16)) * 6 * arr.lsb_step))
@@ -102,8 +101,7 @@ def test_leak_counts_physical_seconds_through_step():
         tau_leak_s=1e-3,
         tau_leak_d2d_rel=0.0,
         t_image_s=1e-6,
-        carry_threshold=0.0,
-        transfer_every_images=0,
+        transfer_protocol="none",
         rounding="nearest",
     )
     arr = SynapseArray(1, 1, d)
@@ -147,23 +145,28 @@ def test_keep_transfer_conserves_weight_exactly(seed, scale, bits):
     assert free.any() or (carry == 0).all()
 
 
-def test_reset_residual_clears_lsb():
+def test_reset_residual_clears_every_lsb():
+    # a read-all transfer with "reset" resets every LSB (also the ones that carry nothing)
+    # and counts the charge it throws away: 10 pulses carry one MSB step (16), -6 is left
     d = DeviceParams(residual="reset", **NOISELESS)
     arr = SynapseArray(1, 2, d)
     arr.update(f32([[10 * arr.lsb_step, 3 * arr.lsb_step]]))
     arr.transfer()
-    np.testing.assert_array_equal(arr.lsb(), f32([[0, 3]]))
+    np.testing.assert_array_equal(arr.lsb(), f32([[0, 0]]))
+    c = arr.counters()
+    assert c["msb_writes"] == 1 and c["carries"] == 1 and c["lsb_discarded_pulses"] == 6 + 3
 
 
 def test_overflow_trigger_carries_inside_update():
-    d = DeviceParams(**{**NOISELESS, "carry_threshold": 0.5}, rounding="nearest")
+    d = DeviceParams(**{**NOISELESS, "transfer_protocol": "overflow"}, rounding="nearest")
     arr = SynapseArray(1, 1, d)
-    arr.update(f32([[9 * arr.lsb_step]]))  # 9 >= 0.5 * 16 -> carry 1 MSB step
+    arr.update(f32([[9 * arr.lsb_step]]))  # 9 > 0.5 * 16 -> carry 1 MSB step
     assert arr.lsb()[0, 0] == 9 - 16
-    assert arr.counters()["msb_writes"] == 1 and arr.counters()["overflow_carries"] == 1
+    c = arr.counters()
+    assert c["msb_writes"] == 1 and c["overflow_writes"] == 1 and c["carries"] == 1
 
 
-def test_lost_carries_at_rails_and_clipping():
+def test_blocked_carries_at_rails_and_clipping():
     d = DeviceParams(**NOISELESS, rounding="nearest")
     arr = SynapseArray(1, 1, d, w_max=1.0)
     arr.program(f32([[0.75]]))  # top level
@@ -171,7 +174,7 @@ def test_lost_carries_at_rails_and_clipping():
     c = arr.counters()
     assert arr.lsb()[0, 0] == 16 and c["clipped_pulses"] == 4
     arr.transfer()
-    assert arr.counters()["lost_carries"] == 1 and arr.counters()["msb_writes"] == 0
+    assert arr.counters()["blocked_carries"] == 1 and arr.counters()["msb_writes"] == 0
     arr.update(f32([[100 * arr.lsb_step]]))
     assert arr.counters()["truncated_pulses"] == 36  # n_max = 64
 
@@ -195,7 +198,7 @@ def test_endurance_counter_equals_msb_level_changes(seed, scale):
 
 
 def test_wear_out_sticks():
-    d = DeviceParams(endurance_cycles=2, msb_bits=4, transfer_every_images=0, tau_leak_s=math.inf)
+    d = DeviceParams(endurance_cycles=2, msb_bits=4, transfer_protocol="overflow", tau_leak_s=math.inf)
     arr = SynapseArray(1, 1, d)
     for _ in range(8):
         arr.update(f32([[10 * arr.lsb_step]]))
@@ -276,7 +279,7 @@ def test_d2d_variation_is_static_and_seeded():
 
 
 def test_periodic_transfer_in_step():
-    d = DeviceParams(transfer_every_images=100, carry_threshold=0.0)
+    d = DeviceParams(transfer_every_images=100, transfer_protocol="periodic-read-all")
     arr = SynapseArray(3, 3, d)
     z = np.zeros((3, 3), np.float32)
     for _ in range(4):
@@ -297,7 +300,7 @@ def test_latency_pulses_is_sum_of_max_pulses():
 
 @pytest.mark.parametrize("residual", ["keep", "reset"])
 def test_overflow_at_msb_rail(residual):
-    d = DeviceParams(**{**NOISELESS, "carry_threshold": 0.5}, rounding="nearest", residual=residual)
+    d = DeviceParams(**{**NOISELESS, "transfer_protocol": "overflow"}, rounding="nearest", residual=residual)
     arr = SynapseArray(1, 1, d, w_max=1.0)
     arr.program(np.float32([[0.75]]))  # top level
     for _ in range(3):
@@ -305,9 +308,24 @@ def test_overflow_at_msb_rail(residual):
     c = arr.counters()
     assert c["msb_writes"] == 0
     if residual == "keep":
-        # the charge stays in the LSB (then clips): nothing lost, no carry event
-        assert c["lost_carries"] == 0 and c["overflow_carries"] == 0
+        # the charge stays in the LSB (then clips): one blocked attempt, not recounted while
+        # the same charge stays blocked
+        assert c["blocked_carries"] == 1 and c["lsb_discarded_pulses"] == 0
         assert arr.lsb()[0, 0] == 16 and c["clipped_pulses"] == 14
     else:
-        assert c["lost_carries"] == 3 and c["overflow_carries"] == 3
+        # reset: each overflow throws the charge away, so each attempt is new charge
+        assert c["blocked_carries"] == 3 and c["lsb_discarded_pulses"] == 30
         assert arr.lsb()[0, 0] == 0
+
+
+@pytest.mark.parametrize("tau", [math.inf, 1e3, 1.0])
+def test_zero_change_gives_no_msb_writes(tau):
+    # issue 9: a keep carry at +N_L/2 left exactly -N_L/2 and carried back at every step
+    arr = SynapseArray(100, 100, preset("femfet-6b").replace(tau_leak_s=tau), seed=0, w_max=0.2)
+    arr.program(np.random.default_rng(0).uniform(-0.1, 0.1, (100, 100)).astype(np.float32))
+    assert np.abs(arr.lsb()).max() <= 8
+    z = np.zeros((100, 100), np.float32)
+    for _ in range(20):
+        arr.step(z, images=64)
+    arr.transfer()
+    assert arr.counters()["msb_writes"] == 0

@@ -169,6 +169,7 @@ def test_presets_feed_the_model():
 
 def test_overflow_writes_add_msb_latency():
     cc = costs.cell_costs(FEMFET)
+    assert costs.overflow_writes({"msb_writes": 10, "overflow_writes": 3, "overflow_carries": 4}) == 3
     assert costs.overflow_writes({"msb_writes": 10, "overflow_carries": 4}) == 4
     assert costs.overflow_writes({"msb_writes": 10, "overflow_carries": 40}) == 10
     assert costs.overflow_writes({"msb_writes": 10, "transfers": 0}) == 10

@@ -33,7 +33,8 @@ def test_frozen():
 
 def test_presets_listed_and_cited():
     names = presets()
-    assert names == ["float", "ideal-6b", "ideal-8b", "femfet-6b", "femfet-8b", "2t1fefet-6b", "3t1c2pcm-6b"]
+    v2 = ["femfet-6b", "femfet-8b", "2t1fefet-6b", "3t1c2pcm-6b"]
+    assert names == ["float", "ideal-6b", "ideal-8b", *v2, *(f"{n}-linear" for n in v2)]
     for n in names:
         d = preset(n)
         assert d.name == n
@@ -44,6 +45,35 @@ def test_presets_listed_and_cited():
     assert preset("3t1c2pcm-6b").signed_mapping == "differential"
     assert preset("femfet-6b").endurance_cycles == 1e10
     assert preset("femfet-6b").pulse_width_s == 250e-12
+
+
+def test_presets_v2_state_their_lsb_response_and_protocol():
+    from femsyn.device import neurosim_a
+
+    for n in ("femfet-6b", "femfet-8b", "3t1c2pcm-6b"):  # capacitor node: NeuroSim 3T1C, NL +-0.2
+        d = preset(n)
+        assert (d.lsb_response, d.lsb_exp_a_up, d.lsb_exp_a_down) == ("exp", neurosim_a(0.2), neurosim_a(-0.2))
+        assert d.lsb_c2c_rel == 0.005 and d.step_asymmetry_rel == 0.0
+    d = preset("2t1fefet-6b")  # NeuroSim 2T-1FeFET, NL 0.5 / 0.5
+    assert (d.lsb_exp_a_up, d.lsb_exp_a_down, d.lsb_c2c_rel) == (neurosim_a(0.5), neurosim_a(0.5), 0.005)
+    for n in ("2t1fefet-6b", "3t1c2pcm-6b"):  # their papers: read all every 8000 images, reset
+        d = preset(n)
+        assert (d.transfer_protocol, d.transfer_every_images, d.residual) == ("periodic-read-all", 8000, "reset")
+    d = preset("femfet-6b")
+    assert (d.transfer_protocol, d.carry_threshold, d.residual) == ("overflow+periodic", 1.0, "keep")
+    # the write bound of the keep rule is non-vacuous: (threshold - 1/2) N_L pulse units
+    assert d.carry_threshold > 0.5 and d.lsb_headroom_msb_steps > d.carry_threshold
+
+
+def test_linear_variants_are_the_first_release_cells():
+    for n in ("femfet-6b", "femfet-8b", "2t1fefet-6b", "3t1c2pcm-6b"):
+        lin = preset(f"{n}-linear")
+        assert (lin.lsb_response, lin.lsb_c2c_rel, lin.step_asymmetry_rel) == ("linear", 0.0, 0.0)
+        assert (lin.transfer_protocol, lin.carry_threshold) == ("overflow+periodic", 0.5)
+        v2 = preset(n)
+        same = {"lsb_bits", "msb_bits", "pulse_width_s", "endurance_cycles", "msb_prog_sigma_rel", "signed_mapping"}
+        same |= {"tau_leak_s", "tau_leak_d2d_rel", "msb_write_time_s", "msb_write_voltage_v"}
+        assert all(getattr(lin, k) == getattr(v2, k) for k in same)
 
 
 def test_unknown_preset_lists_valid_names():

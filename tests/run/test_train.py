@@ -287,7 +287,7 @@ def test_failed_start_directory_can_be_reused(tmp_path) -> None:
 def test_no_transfer_warning_for_hybrid_without_transfers() -> None:
     from femsyn.device import preset
 
-    dev = dataclasses.replace(preset("femfet-6b"), name="no-transfer", transfer_every_images=0, carry_threshold=0.0)
+    dev = dataclasses.replace(preset("femfet-6b"), name="no-transfer", transfer_protocol="none")
     s = train(TrainConfig(net="mlp", device=dev, epochs=1, train_limit=300, val_size=100, progress=False))
     assert s["counters"]["msb_writes"] == 0
     assert any("no LSB->MSB transfer" in w for w in s["warnings"])
@@ -355,3 +355,15 @@ def test_femsyn_num_threads_environment_gives_the_same_run(tmp_path) -> None:
     _same_checkpoints(a, b)
     summary = json.loads((tmp_path / "env2" / "summary.json").read_text())
     assert summary["numerics"]["gemm"] and "blas_kernel" in summary["numerics"]
+
+
+def test_layer_counters_sum_every_layer() -> None:
+    from femsyn.run.metrics import sum_counters
+
+    layers = [
+        {"msb_writes": 2, "carries": 3, "images": 64, "lsb_discarded_pulses": 1.5},
+        {"msb_writes": 5, "carries": 7, "images": 64, "lsb_discarded_pulses": 2.0},
+    ]
+    out = sum_counters(layers)
+    assert out["msb_writes"] == 7 and out["carries"] == 10 and out["images"] == 64
+    assert out["lsb_discarded_pulses"] == 3.5

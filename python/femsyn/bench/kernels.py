@@ -33,11 +33,15 @@ def kernel_device(preset: str = "femfet-6b") -> Any:
     """The device a kernel bench uses: `preset`, with c2c noise switched on if it has none.
 
     The update kernel is measured with stochastic rounding and cycle-to-cycle noise (the costly
-    path), so a preset without c2c noise gets ``step_c2c_rel = 0.05``.
+    path), so a preset without c2c noise gets it: ``step_c2c_rel = 0.05`` for the linear model
+    (the first release's), ``lsb_c2c_rel = 0.005`` for the others (NeuroSim's convention).
     """
     dev = device_preset(preset)
-    if getattr(dev, "kind", "hybrid") == "hybrid" and getattr(dev, "step_c2c_rel", 0.0) == 0.0:
-        dev = dataclasses.replace(dev, step_c2c_rel=0.05)
+    if getattr(dev, "kind", "hybrid") != "hybrid":
+        return dev
+    if getattr(dev, "step_c2c_rel", 0.0) == 0.0 and getattr(dev, "lsb_c2c_rel", 0.0) == 0.0:
+        linear = getattr(dev, "lsb_response", "linear") == "linear"
+        dev = dataclasses.replace(dev, **({"step_c2c_rel": 0.05} if linear else {"lsb_c2c_rel": 0.005}))
     return dev
 
 

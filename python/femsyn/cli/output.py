@@ -39,7 +39,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
         *accuracy_lines(acc, "    "),
         f"  MSB writes {_fmt_int(c.get('msb_writes'))} (max per cell {_fmt_int(c.get('max_cell_writes'))}), "
         f"LSB pulses {_fmt_int(c.get('pulses'))} (clipped {_fmt_int(c.get('clipped_pulses'))}), "
-        f"lost carries {_fmt_int(c.get('lost_carries'))}",
+        f"blocked carries {_fmt_int(c.get('blocked_carries'))}",
         f"  simulated time {float(c.get('time_s', 0.0)):.4g} s, {s['cells']:,} synapses",
         f"  speed {s['images_per_s']:,.0f} images/s (training), wall {s['wall_s']:.1f} s",
     ]

@@ -8,11 +8,12 @@ spreads end in ``_rel``. The physics is described in the design note ``device-mo
 
 Noise terms declare when they are drawn:
 
-* device-to-device (``step_d2d_rel``, ``tau_leak_d2d_rel``, ``msb_d2d_rel``): once, when a
-  :class:`~femsyn.SynapseArray` is built, from its seed;
-* cycle-to-cycle (``step_c2c_rel``, ``msb_prog_sigma_rel``): per pulse / per MSB write;
-* read noise (``lsb_read_noise_steps`` at transfer, ``msb_read_noise_rel`` at inference
-  readout): per readout.
+* device-to-device (``step_d2d_rel``, ``tau_leak_d2d_rel``, ``msb_d2d_rel``,
+  ``lsb_exp_a_d2d_rel``): once, when a :class:`~femsyn.SynapseArray` is built, from its seed;
+* cycle-to-cycle (``step_c2c_rel`` or ``lsb_c2c_rel``, ``msb_prog_sigma_rel``): per update of
+  a cell with pulses (exact for the sum of its n pulses) / per MSB write;
+* read noise (``lsb_read_noise_steps`` at a read-all transfer, ``msb_read_noise_rel`` at
+  inference readout): per readout.
 
 Parameters are validated by the Rust core when the dataclass is created (one implementation),
 so an invalid ``DeviceParams`` cannot exist::
@@ -79,25 +80,68 @@ class DeviceParams:
     step_asymmetry_rel: float = 0.0
     #: static per-cell relative spread of the step size (drawn at build, up and down separately)
     step_d2d_rel: float = 0.0
-    #: per-pulse relative noise of the step size
+    #: "linear" response only: cycle-to-cycle noise relative to one step (the sum of n pulses
+    #: moves n + step_c2c_rel * sqrt(n) * xi steps; drawn per update and cell). The other
+    #: models take ``lsb_c2c_rel`` (the same physical term in NeuroSim's units)
     step_c2c_rel: float = 0.0
-    #: 0 = off; step shrinks by (1 - s * |lsb| / L_max) when moving toward the rail
+    #: "linear" response only (first release): 0 = off; the step shrinks by
+    #: (1 - s * |lsb| / L_max) when moving toward the rail. A saturating curve with
+    #: NeuroSim-style noise is lsb_response "soft-bounds" or "exp"
     lsb_soft_saturation: float = 0.0
+    #: how a pulse moves the LSB: "linear" (one step per pulse), "exp" (NeuroSim's exponential
+    #: curve, parameters lsb_exp_a_up / lsb_exp_a_down), "soft-bounds" (aihwkit's SoftBounds:
+    #: the step shrinks linearly toward the bound it moves to; the nominal step is the one at
+    #: mid-rail), "table" (a measured curve: lsb_table_*). Each curve is exact for any number of
+    #: pulses in one update; P_max = 2 L_max / step pulses cross the range [-L_max, L_max]
+    lsb_response: str = "linear"
+    #: "exp": normalized nonlinearity a = A / P_max of the potentiation curve
+    #: g(p) = (1 - exp(-p/a)) / (1 - exp(-1/a)) (NeuroSim; a > 0 saturating, |a| >= 0.01;
+    #: NeuroSim's NL label maps to a via :func:`femsyn.device.neurosim_a`)
+    lsb_exp_a_up: float = 0.0
+    #: "exp": a of the depression curve, which depression retraces backward (NeuroSim's sign:
+    #: a < 0, i.e. a negative NL label, is depression that saturates toward the bottom)
+    lsb_exp_a_down: float = 0.0
+    #: "exp": device-to-device relative spread of a (lognormal, sign kept; up and down drawn
+    #: separately, once when an array is built)
+    lsb_exp_a_d2d_rel: float = 0.0
+    #: cycle-to-cycle noise of every response model, NeuroSim's convention: an update of n pulses
+    #: adds Gaussian noise of sigma lsb_c2c_rel * (LSB range 2 L_max) * sqrt(|n|) (drawn per
+    #: update and cell with n != 0), then clips to the range
+    lsb_c2c_rel: float = 0.0
+    #: "table": pulse numbers of the rows (empty: 0, 1, 2, ...); strictly increasing
+    lsb_table_pulse: tuple[float, ...] = ()
+    #: "table": conductance after each potentiation pulse from G_min (siemens or normalized;
+    #: strictly increasing, >= 2 rows). Only the shape matters: each curve is normalized to the
+    #: LSB range and its pulse axis to P_max
+    lsb_table_ltp: tuple[float, ...] = ()
+    #: "table": conductance after each depression pulse from G_max (strictly decreasing)
+    lsb_table_ltd: tuple[float, ...] = ()
     #: LSB leak time constant in seconds (math.inf = no leak); reconstructed default 1 s
     tau_leak_s: float = 1.0
     #: per-cell relative spread of tau (lognormal, mean tau); reconstructed default 30 %
     tau_leak_d2d_rel: float = 0.3
     #: simulated time per training image
     t_image_s: float = 1e-6
-    #: periodic transfer every this many images (0 = off); 8000 as in Ambrogio et al. 2018
+    #: when the LSB is carried into the MSB: "overflow" (a cell whose LSB leaves the band
+    #: |lsb| <= carry_threshold * N_L), "periodic-read-all" (every transfer_every_images images
+    #: every LSB is read through the ADC and carried), "overflow+periodic" (both), "none" (only
+    #: an explicit ``transfer()``)
+    transfer_protocol: str = "overflow+periodic"
+    #: periodic read-all every this many images (used by "periodic-read-all" and
+    #: "overflow+periodic", >= 1 there); 8000 as in Ambrogio et al. 2018
     transfer_every_images: int = 8000
-    #: overflow transfer when |lsb| >= threshold * N_L (0 = off)
+    #: half-width h of the no-carry band in MSB steps (used by the overflow protocols): a cell
+    #: carries when |lsb| > threshold * N_L; in [0.5, lsb_headroom_msb_steps). With "keep" a cell
+    #: is written at most once per (threshold - 0.5) * N_L pulse units of charge, with "reset"
+    #: once per threshold * N_L (plus once per read-all transfer)
     carry_threshold: float = 0.5
-    #: "keep" (lsb -= carried * N_L; conserves the weight) | "reset" (lsb <- 0)
+    #: after a carry: "keep" (lsb -= carried * N_L; conserves the weight) | "reset" (lsb <- 0;
+    #: a read-all resets every LSB; the charge thrown away is counted)
     residual: str = "keep"
-    #: LSB read at transfer through an ADC of this many bits over +-L_max (0 = ideal)
+    #: LSB read of a read-all transfer through an ADC of this many bits over +-L_max (0 = ideal);
+    #: its step 2 L_max / 2**adc_bits must divide N_L / 2
     adc_bits: int = 0
-    #: std of the LSB read at transfer, in LSB steps
+    #: std of the LSB read of a read-all transfer, in LSB steps (drawn per transfer and cell)
     lsb_read_noise_steps: float = 0.0
     #: MSB programming error std, fraction of the weight range 2 w_max, redrawn per write
     msb_prog_sigma_rel: float = 0.005
@@ -123,6 +167,14 @@ class DeviceParams:
     msb_write_voltage_v: float = 1.8
 
     def __post_init__(self) -> None:
+        # the table fields are stored as tuples (hashable, immutable like the rest)
+        for f in ("lsb_table_pulse", "lsb_table_ltp", "lsb_table_ltd"):
+            v = getattr(self, f)
+            if not isinstance(v, (str, bytes)) and not isinstance(v, tuple):
+                try:
+                    object.__setattr__(self, f, tuple(float(x) for x in v))
+                except TypeError:
+                    pass  # not iterable: the core names the field and the type
         _core.validate_device(self)
 
     # ---- derived quantities (no state) ----

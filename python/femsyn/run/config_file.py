@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 from typing import Any
 
-from femsyn.device import DeviceParams, preset
+from femsyn.device import DeviceParams, load_lsb_table, preset
 from femsyn.run.resume import RESUME_FREE_FIELDS, load_run_config
 
 __all__ = ["load_toml", "resolve_device", "saved_run_values"]
@@ -15,7 +16,9 @@ __all__ = ["load_toml", "resolve_device", "saved_run_values"]
 
 def load_toml(path: str) -> dict[str, Any]:
     """Read a run TOML: TrainConfig keys at the top level (or in a [train] table) and an
-    optional [device] table of DeviceParams overrides applied on top of ``synapse``."""
+    optional [device] table of DeviceParams overrides applied on top of ``synapse``.
+    ``[device] lsb_table = "file.csv"`` (relative to the TOML file) loads a measured response
+    table (:func:`femsyn.device.load_lsb_table`) into the device's table fields."""
     try:
         import tomllib
     except ImportError:  # pragma: no cover - Python 3.10
@@ -32,7 +35,23 @@ def load_toml(path: str) -> dict[str, Any]:
         if extra:
             raise ValueError(f"{path}: keys outside [train]/[device]: {', '.join(sorted(extra))}")
         doc = {**doc["train"], **({"device": doc["device"]} if "device" in doc else {})}
+    if isinstance(doc.get("device"), dict) and "lsb_table" in doc["device"]:
+        doc["device"] = _with_table(path, doc["device"])
     return doc
+
+
+def _with_table(toml_path: str, device: dict[str, Any]) -> dict[str, Any]:
+    """[device] with ``lsb_table = "file.csv"`` replaced by the table's fields."""
+    dev = dict(device)
+    ref = dev.pop("lsb_table")
+    if not isinstance(ref, str):
+        raise ValueError(f"{toml_path}: [device] lsb_table must be the path of a CSV file, got {ref!r}")
+    clash = sorted(k for k in ("lsb_table_pulse", "lsb_table_ltp", "lsb_table_ltd") if k in dev)
+    if clash:
+        raise ValueError(f"{toml_path}: [device] gives lsb_table and {', '.join(clash)}; give one of them")
+    csv = Path(ref) if Path(ref).is_absolute() else Path(toml_path).resolve().parent / ref
+    # keys the user gives win over the table's defaults (the core checks the combination)
+    return {**load_lsb_table(csv), **dev}
 
 
 def resolve_device(synapse: str, overrides: dict[str, Any]) -> Any:

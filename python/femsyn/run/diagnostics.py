@@ -1,4 +1,4 @@
-"""Training diagnostics: why a run stalls (chance accuracy, LSB saturation, carries lost at the MSB
+"""Training diagnostics: why a run stalls (chance accuracy, LSB saturation, carries blocked at the MSB
 rails, hybrid runs without transfers) or diverges (NaN loss), said once per kind and layer.
 
 Every warning is emitted as a :class:`TrainingWarning` and recorded in summary.json.
@@ -76,7 +76,7 @@ def diagnose_epoch(
             f"learning (lr too high/low, weight_range too small, or LSB updates lost)",
         )
     for layer, b, a in zip(layers, before, after):
-        d = {k: a.get(k, 0) - b.get(k, 0) for k in ("pulses", "clipped_pulses", "msb_writes", "lost_carries")}
+        d = {k: a.get(k, 0) - b.get(k, 0) for k in ("pulses", "clipped_pulses", "msb_writes", "blocked_carries")}
         if d["pulses"] > 0 and d["clipped_pulses"] / d["pulses"] > _LSB_CLIP_WARN:
             why = (
                 "LSB saturation at the rails or the per-update pulse limit; lower lr or raise the LSB headroom"
@@ -88,13 +88,13 @@ def diagnose_epoch(
                 f"epoch {e}: {layer.name}: {100 * d['clipped_pulses'] / d['pulses']:.1f}% of update pulses were "
                 f"clipped ({why}) [reported once per layer]",
             )
-        if kind == "hybrid" and d["lost_carries"] > 0:
+        if kind == "hybrid" and d["blocked_carries"] > 0:
             pinned = _pinned_fraction(layer.array, device)
             if pinned > _PINNED_WARN:
                 warn(
                     f"lost:{layer.name}",
                     f"epoch {e}: {layer.name}: {100 * pinned:.1f}% of cells sit at the top/bottom MSB level with "
-                    f"their LSB pushing further (carries lost at the MSB rails: weights clipped at +-w_max); "
+                    f"their LSB pushing further (carries blocked at the MSB rails: weights clipped at +-w_max); "
                     f"raise weight_range [reported once per layer]",
                 )
     if kind == "hybrid" and row["msb_writes"] == 0:

@@ -233,7 +233,7 @@ class _TrainingRun:
             "msb_writes": delta("msb_writes"),
             "pulses": delta("pulses"),
             "clipped_pulses": delta("clipped_pulses"),
-            "lost_carries": delta("lost_carries"),
+            "blocked_carries": delta("blocked_carries"),
         }
 
     def checkpoint(self, epoch: int) -> None:

@@ -20,7 +20,8 @@ _SUM_COUNTERS = (
     "pulses",
     "clipped_pulses",
     "msb_writes",
-    "lost_carries",
+    "blocked_carries",
+    "lsb_discarded_pulses",
     "worn_cells",
     "transfers",
     "updates",
@@ -41,10 +42,10 @@ def sum_counters(per_layer: Sequence[dict[str, Any]]) -> dict[str, Any]:
         out[k] = sum(c.get(k, 0) for c in per_layer)
     for k in _MAX_COUNTERS:
         out[k] = max((c.get(k, 0) for c in per_layer), default=0)
-    for c in per_layer:  # any extra counter the core reports: summed
-        for k, v in c.items():
-            if k not in out and isinstance(v, (int, float)):
-                out[k] = out.get(k, 0) + v
+    # any extra counter the core reports: summed over every layer
+    extra = {k for c in per_layer for k, v in c.items() if k not in out and isinstance(v, (int, float))}
+    for k in sorted(extra):
+        out[k] = sum(c.get(k, 0) for c in per_layer)
     return out
 
 

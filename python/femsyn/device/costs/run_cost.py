@@ -35,11 +35,14 @@ def overflow_writes(counters: Mapping[str, Any]) -> float:
     """MSB writes done by the overflow trigger inside ``update`` (not by transfer events).
 
     Each is charged one MSB write time in the latency (serialized: an upper bound, since two
-    cells of one row that overflow in the same step could be written together). Estimated as
-    ``min(overflow_carries, msb_writes)``; without that counter, all writes when no transfer
-    event happened, else none.
+    cells of one row that overflow in the same step could be written together). The core counts
+    them (``overflow_writes``); summaries of the first release estimate them as
+    ``min(overflow_carries, msb_writes)``, or without that counter as all writes when no
+    transfer event happened, else none.
     """
     writes = float(counters.get("msb_writes", 0))
+    if "overflow_writes" in counters:
+        return float(counters["overflow_writes"])
     if "overflow_carries" in counters:
         return min(float(counters["overflow_carries"]), writes)
     return writes if float(counters.get("transfers", 0)) == 0 else 0.0

@@ -181,7 +181,8 @@ def _plot_lsb_traces(runs: Mapping[str, list[RunData]], path: Path, n_cells: int
         n_l = 2 ** int(dev.get("lsb_bits", 0)) if dev.get("lsb_bits") else None
         if n_l:
             thr = float(dev.get("carry_threshold", 0.0) or 0.0) * n_l
-            if thr > 0:
+            # first-release runs have no protocol field (their threshold > 0 meant overflow on)
+            if thr > 0 and "overflow" in str(dev.get("transfer_protocol", "overflow")):
                 for s in (-1, 1):
                     ax.axhline(s * thr, color="r", lw=0.6, ls="--", alpha=0.6)
         layer = rs_layer.get(design, "")

@@ -1,5 +1,5 @@
 //! PyO3 glue of the layer kernels in [`crate::nn`] (channels-last convolution, fully connected,
-//! 2x2 max pooling, and the choice of GEMM backend). Used by `femsyn/nn_kernels.py`; not a
+//! 2x2 max pooling, the SGD step, the choice of GEMM backend). Used by `femsyn/nn/kernels.py`; not a
 //! public API. Arrays are float32 or float64 (all of one call alike); non-contiguous inputs are
 //! copied once; wrong dtype is a `TypeError`, wrong shape a `ValueError`, each naming the argument.
 
