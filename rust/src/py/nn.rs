@@ -55,6 +55,17 @@ fn is_f64(arg: &str, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     }
 }
 
+/// `$f::<f64>(args)` when the array `$x` (argument `$arg`) is float64, else `$f::<f32>(args)`.
+macro_rules! by_dtype {
+    ($arg:literal, $x:expr, $f:ident($($a:expr),*)) => {
+        if is_f64($arg, $x)? {
+            $f::<f64>($($a),*)
+        } else {
+            $f::<f32>($($a),*)
+        }
+    };
+}
+
 fn input<'py, T: Element + Copy>(
     arg: &str,
     obj: &Bound<'py, PyAny>,
@@ -100,6 +111,42 @@ fn opt_input<'py, T: Element + Copy>(
     }
 }
 
+/// Forward inputs: activations (`ndim`-d), weights (2-d), optional bias (1-d).
+type FwdIn<'py, T> = (In<'py, T>, In<'py, T>, Option<In<'py, T>>);
+
+fn fwd_inputs<'py, T: Element + Copy>(
+    x: &Out<'py>,
+    w: &Out<'py>,
+    bias: Option<&Out<'py>>,
+    ndim: usize,
+) -> PyResult<FwdIn<'py, T>> {
+    Ok((
+        input::<T>("x", x, ndim)?,
+        input::<T>("w", w, 2)?,
+        opt_input::<T>("bias", bias, 1)?,
+    ))
+}
+
+/// Backward inputs: activations and weights as in forward, the forward output (fused ReLU) and
+/// the output gradient, both `ndim`-d.
+type BwdIn<'py, T> = (In<'py, T>, In<'py, T>, Option<In<'py, T>>, In<'py, T>);
+
+fn bwd_inputs<'py, T: Element + Copy>(
+    x: &Out<'py>,
+    w: &Out<'py>,
+    y: Option<&Out<'py>>,
+    grad: &Out<'py>,
+    ndim: usize,
+) -> PyResult<BwdIn<'py, T>> {
+    let (x, w) = (input::<T>("x", x, ndim)?, input::<T>("w", w, 2)?);
+    Ok((
+        x,
+        w,
+        opt_input::<T>("y", y, ndim)?,
+        input::<T>("grad", grad, ndim)?,
+    ))
+}
+
 fn new_array<'py, T: Element>(py: Python<'py>, shape: &[usize]) -> Bound<'py, PyArrayDyn<T>> {
     PyArrayDyn::<T>::zeros(py, shape.to_vec(), false)
 }
@@ -123,6 +170,38 @@ fn nonneg(arg: &str, v: i64) -> PyResult<usize> {
     usize::try_from(v).map_err(|_| {
         Error::value(arg, format!("invalid value {v}; expected an integer >= 0")).into()
     })
+}
+
+type GradTuple<'py> = (Out<'py>, Option<Out<'py>>, Option<Out<'py>>);
+
+/// The fresh gradient arrays of a backward call: weights, optionally bias and input.
+struct GradOut<'py, T: Element> {
+    w: Bound<'py, PyArrayDyn<T>>,
+    b: Option<Bound<'py, PyArrayDyn<T>>>,
+    x: Option<Bound<'py, PyArrayDyn<T>>>,
+}
+
+impl<'py, T: Real + Element> GradOut<'py, T> {
+    fn new(py: Python<'py>, w: &[usize], bias: Option<usize>, x: Option<&[usize]>) -> Self {
+        GradOut {
+            w: new_array::<T>(py, w),
+            b: bias.map(|n| new_array::<T>(py, &[n])),
+            x: x.map(|s| new_array::<T>(py, s)),
+        }
+    }
+
+    fn grads(&self) -> PyResult<Grads<'_, T>> {
+        Ok(Grads {
+            w: data(&self.w)?,
+            b: self.b.as_ref().map(data).transpose()?,
+            x: self.x.as_ref().map(data).transpose()?,
+        })
+    }
+
+    fn into_tuple(self) -> GradTuple<'py> {
+        let any = |a: Bound<'py, PyArrayDyn<T>>| a.into_any();
+        (any(self.w), self.b.map(any), self.x.map(any))
+    }
 }
 
 struct ConvArgs {
@@ -156,11 +235,7 @@ fn conv_fwd<'py, T: Real + Element>(
     relu: bool,
     a: ConvArgs,
 ) -> PyResult<Out<'py>> {
-    let (x, w, b) = (
-        input::<T>("x", x, 4)?,
-        input::<T>("w", w, 2)?,
-        opt_input::<T>("bias", bias, 1)?,
-    );
+    let (x, w, b) = fwd_inputs::<T>(x, w, bias, 4)?;
     let g = conv_geom(&x.shape, &w.shape, &a)?;
     let y = new_array::<T>(py, &[g.n, g.ho(), g.wo(), g.o]);
     let (xs, ws, bs, ys) = (
@@ -183,23 +258,21 @@ fn conv_bwd<'py, T: Real + Element>(
     a: ConvArgs,
     need_bias: bool,
     need_dx: bool,
-) -> PyResult<(Out<'py>, Option<Out<'py>>, Option<Out<'py>>)> {
-    let (x, w) = (input::<T>("x", x, 4)?, input::<T>("w", w, 2)?);
-    let (y, grad) = (opt_input::<T>("y", y, 4)?, input::<T>("grad", grad, 4)?);
+) -> PyResult<GradTuple<'py>> {
+    let (x, w, y, grad) = bwd_inputs::<T>(x, w, y, grad, 4)?;
     let g = conv_geom(&x.shape, &w.shape, &a)?;
     let out_shape = [g.n, g.ho(), g.wo(), g.o];
     same_shape("grad", &grad.shape, &out_shape)?;
     if let Some(y) = &y {
         same_shape("y", &y.shape, &out_shape)?;
     }
-    let gw = new_array::<T>(py, &w.shape);
-    let gb = need_bias.then(|| new_array::<T>(py, &[g.o]));
-    let dx = need_dx.then(|| new_array::<T>(py, &x.shape));
-    let grads = Grads {
-        w: data(&gw)?,
-        b: gb.as_ref().map(data).transpose()?,
-        x: dx.as_ref().map(data).transpose()?,
-    };
+    let out = GradOut::<T>::new(
+        py,
+        &w.shape,
+        need_bias.then_some(g.o),
+        need_dx.then_some(&x.shape[..]),
+    );
+    let grads = out.grads()?;
     let (xs, ws, ys, gs) = (
         x.slice(),
         w.slice(),
@@ -207,11 +280,7 @@ fn conv_bwd<'py, T: Real + Element>(
         grad.slice(),
     );
     py.detach(|| conv::backward(&g, xs, ws, ys, gs, grads))?;
-    Ok((
-        gw.into_any(),
-        gb.map(|a| a.into_any()),
-        dx.map(|a| a.into_any()),
-    ))
+    Ok(out.into_tuple())
 }
 
 fn lin_fwd<'py, T: Real + Element>(
@@ -221,11 +290,7 @@ fn lin_fwd<'py, T: Real + Element>(
     bias: Option<&Out<'py>>,
     relu: bool,
 ) -> PyResult<Out<'py>> {
-    let (x, w, b) = (
-        input::<T>("x", x, 2)?,
-        input::<T>("w", w, 2)?,
-        opt_input::<T>("bias", bias, 1)?,
-    );
+    let (x, w, b) = fwd_inputs::<T>(x, w, bias, 2)?;
     let (n, fin, fout) = (x.shape[0], x.shape[1], w.shape[0]);
     same_shape("w", &w.shape, &[fout, fin])?;
     let y = new_array::<T>(py, &[n, fout]);
@@ -247,23 +312,21 @@ fn lin_bwd<'py, T: Real + Element>(
     grad: &Out<'py>,
     need_bias: bool,
     need_dx: bool,
-) -> PyResult<(Out<'py>, Option<Out<'py>>, Option<Out<'py>>)> {
-    let (x, w) = (input::<T>("x", x, 2)?, input::<T>("w", w, 2)?);
-    let (y, grad) = (opt_input::<T>("y", y, 2)?, input::<T>("grad", grad, 2)?);
+) -> PyResult<GradTuple<'py>> {
+    let (x, w, y, grad) = bwd_inputs::<T>(x, w, y, grad, 2)?;
     let (n, fin, fout) = (x.shape[0], x.shape[1], w.shape[0]);
     same_shape("w", &w.shape, &[fout, fin])?;
     same_shape("grad", &grad.shape, &[n, fout])?;
     if let Some(y) = &y {
         same_shape("y", &y.shape, &[n, fout])?;
     }
-    let gw = new_array::<T>(py, &w.shape);
-    let gb = need_bias.then(|| new_array::<T>(py, &[fout]));
-    let dx = need_dx.then(|| new_array::<T>(py, &x.shape));
-    let grads = Grads {
-        w: data(&gw)?,
-        b: gb.as_ref().map(data).transpose()?,
-        x: dx.as_ref().map(data).transpose()?,
-    };
+    let out = GradOut::<T>::new(
+        py,
+        &w.shape,
+        need_bias.then_some(fout),
+        need_dx.then_some(&x.shape[..]),
+    );
+    let grads = out.grads()?;
     let (xs, ws, ys, gs) = (
         x.slice(),
         w.slice(),
@@ -271,11 +334,7 @@ fn lin_bwd<'py, T: Real + Element>(
         grad.slice(),
     );
     py.detach(|| linear::backward(linear::Dims { n, fin, fout }, xs, ws, ys, gs, grads))?;
-    Ok((
-        gw.into_any(),
-        gb.map(|a| a.into_any()),
-        dx.map(|a| a.into_any()),
-    ))
+    Ok(out.into_tuple())
 }
 
 fn pool_fwd<'py, T: Real + Element>(
@@ -327,11 +386,7 @@ fn nn_conv2d_forward<'py>(
         stride: nonneg("stride", stride)?,
         pad: nonneg("padding", padding)?,
     };
-    if is_f64("x", x)? {
-        conv_fwd::<f64>(py, x, w, bias, relu, a)
-    } else {
-        conv_fwd::<f32>(py, x, w, bias, relu, a)
-    }
+    by_dtype!("x", x, conv_fwd(py, x, w, bias, relu, a))
 }
 
 /// Convolution backward -> (grad_w, grad_b or None, grad_x or None); `y` = forward output if
@@ -350,17 +405,13 @@ fn nn_conv2d_backward<'py>(
     padding: i64,
     need_bias: bool,
     need_dx: bool,
-) -> PyResult<(Out<'py>, Option<Out<'py>>, Option<Out<'py>>)> {
+) -> PyResult<GradTuple<'py>> {
     let a = ConvArgs {
         k: nonneg("k", k)?,
         stride: nonneg("stride", stride)?,
         pad: nonneg("padding", padding)?,
     };
-    if is_f64("x", x)? {
-        conv_bwd::<f64>(py, x, w, y, grad, a, need_bias, need_dx)
-    } else {
-        conv_bwd::<f32>(py, x, w, y, grad, a, need_bias, need_dx)
-    }
+    by_dtype!("x", x, conv_bwd(py, x, w, y, grad, a, need_bias, need_dx))
 }
 
 /// Fully connected forward: x (N, in), w (out, in) -> y (N, out).
@@ -373,11 +424,7 @@ fn nn_linear_forward<'py>(
     bias: Option<&Out<'py>>,
     relu: bool,
 ) -> PyResult<Out<'py>> {
-    if is_f64("x", x)? {
-        lin_fwd::<f64>(py, x, w, bias, relu)
-    } else {
-        lin_fwd::<f32>(py, x, w, bias, relu)
-    }
+    by_dtype!("x", x, lin_fwd(py, x, w, bias, relu))
 }
 
 /// Fully connected backward -> (grad_w, grad_b or None, grad_x or None).
@@ -392,22 +439,14 @@ fn nn_linear_backward<'py>(
     grad: &Out<'py>,
     need_bias: bool,
     need_dx: bool,
-) -> PyResult<(Out<'py>, Option<Out<'py>>, Option<Out<'py>>)> {
-    if is_f64("x", x)? {
-        lin_bwd::<f64>(py, x, w, y, grad, need_bias, need_dx)
-    } else {
-        lin_bwd::<f32>(py, x, w, y, grad, need_bias, need_dx)
-    }
+) -> PyResult<GradTuple<'py>> {
+    by_dtype!("x", x, lin_bwd(py, x, w, y, grad, need_bias, need_dx))
 }
 
 /// 2x2 max pooling forward: x (N, H, W, C) -> (y (N, H/2, W/2, C), winner index uint8).
 #[pyfunction]
 fn nn_maxpool2_forward<'py>(py: Python<'py>, x: &Out<'py>) -> PyResult<(Out<'py>, Out<'py>)> {
-    if is_f64("x", x)? {
-        pool_fwd::<f64>(py, x)
-    } else {
-        pool_fwd::<f32>(py, x)
-    }
+    by_dtype!("x", x, pool_fwd(py, x))
 }
 
 /// 2x2 max pooling backward -> dx (N, h, w, C).
@@ -420,11 +459,7 @@ fn nn_maxpool2_backward<'py>(
     w: i64,
 ) -> PyResult<Out<'py>> {
     let (h, w) = (nonneg("h", h)?, nonneg("w", w)?);
-    if is_f64("grad", grad)? {
-        pool_bwd::<f64>(py, grad, arg, h, w)
-    } else {
-        pool_bwd::<f32>(py, grad, arg, h, w)
-    }
+    by_dtype!("grad", grad, pool_bwd(py, grad, arg, h, w))
 }
 
 fn inout<'py>(arg: &str, obj: &Out<'py>, len: usize) -> PyResult<PyReadwriteArrayDyn<'py, f32>> {
