@@ -1,34 +1,39 @@
 #!/usr/bin/env python
-"""femsyn against the tools a user would otherwise pick, interleaved in one run.
+"""femsyn against the tools a user would otherwise pick, side by side in one run.
 
-Trains LeNet-5 (batch 64, random MNIST-shaped data, SGD momentum 0.9) with every peer that is
-importable, in rounds, at 1 and 2 threads, and prints images/s and the ratios femsyn / peer:
+For each net (LeNet-5, the MLP 784-256-128-10, VGG-8 at widths 0.25 and 0.5; batch 64, random
+data shaped like MNIST / CIFAR-10, SGD momentum 0.9) and each thread count, one subprocess
+trains every importable peer in interleaved rounds (the order rotated every round) and reports
+images/s (wall), images per CPU-second (process CPU time: what the machine paid), the
+achieved GEMM rate of the step (its multiply-adds over the step time) beside the GEMM roofline
+measured in the same process, and per-round paired ratios femsyn / peer (median over rounds).
 
-* ``femsyn-float``, ``femsyn-ideal-6b``, ``femsyn-femfet-6b``: femsyn's training step
-  (``femsyn.bench.training.Stepper``: weights read from the SynapseArrays, im2col + BLAS, SGD,
-  ``arr.step`` per layer) run as ``femsyn train`` runs it by default: BLAS on one thread, the
-  Rust kernels on all; ``femsyn-float-blasN`` / ``femsyn-femfet-6b-blasN``: BLAS on all threads;
-* ``numpy-im2col``: the same layers with plain numpy weight matrices (no device model): the
-  "thin numpy loop" a user would write;
-* ``torch-float``: PyTorch CPU, the same architecture (NCHW);
-* ``aihwkit-ideal`` (FloatingPointRPUConfig / FloatingPointDevice: aihwkit's floating-point
-  tile), ``aihwkit-idealdevice`` (SingleRPUConfig / IdealDevice: analog tile with default
-  forward/backward IO noise and bounds), ``aihwkit-mixedprecision`` (MixedPrecisionCompound
-  on SoftBounds), ``aihwkit-transfer`` (TransferCompound of two SoftBounds devices): IBM aihwkit
-  analog layers with AnalogSGD, default IO settings.
+Peers (all bias-free, like femsyn's nets):
 
-Each thread count runs in its own subprocess with OMP/OpenBLAS/MKL/FEMSYN thread variables set
-before anything is imported (and ``torch.set_num_threads``). Missing peers are listed, not fatal.
+* ``femsyn-float``, ``femsyn-ideal``, ``femsyn-femfet``: femsyn's training step
+  (``Stepper``: weights read from the SynapseArrays, the Rust layer kernels, SGD, ``arr.step``
+  per layer), as ``femsyn train`` runs it; ideal/femfet are the 6-bit presets for LeNet/MLP and
+  the 8-bit ones for VGG (the paper's CIFAR-10 designs);
+* ``femsyn-nodevice``: the same layers with plain float32 weight matrices (no synapse model):
+  what the device model costs is the gap to ``femsyn-float``;
+* ``torch-float``: PyTorch CPU, the same architecture built from femsyn's layer list (NCHW);
+* ``aihwkit-*`` (LeNet only by default: minutes per VGG step): IBM aihwkit analog layers with
+  AnalogSGD, default IO settings (``-fp`` FloatingPointRPUConfig, ``-ideal`` IdealDevice,
+  ``-mixedprecision`` MixedPrecisionCompound on SoftBounds, ``-transfer`` TransferCompound).
 
-Set-up used for the issue (a throw-away environment; none of this is a femsyn dependency)::
+Each child sets OMP/OpenBLAS/MKL/FEMSYN thread variables before anything is imported, plus
+``torch.set_num_threads``. The BLAS numpy uses and its kernel (core type) are reported, with a
+warning when ``OPENBLAS_CORETYPE`` forces a kernel other than the one OpenBLAS would pick.
+Missing peers are listed, not fatal.
 
-    python -m venv /tmp/peers-venv
-    /tmp/peers-venv/bin/pip install "torch==2.10.*" "aihwkit==1.1.*" threadpoolctl click
-    # femsyn: either install it, or let this script use the source tree (python/ + built _core)
-    /tmp/peers-venv/bin/python benches/peers.py   # --json for machines, --quick: a smoke run
+Set-up (a throw-away environment; none of this is a femsyn dependency)::
 
-The PyPI torch wheel for Linux pulls the CUDA runtime wheels (about 7 GB in the venv); the
-CPU is what is timed.
+    python -m venv /work/venvs/peers
+    /work/venvs/peers/bin/pip install "torch==2.10.*" "aihwkit==1.1.*" threadpoolctl click tqdm matplotlib
+    /work/venvs/peers/bin/python benches/peers.py          # uses python/ + the built _core
+    /work/venvs/peers/bin/python benches/peers.py --quick --nets lenet --threads 1
+
+(PyPI's torch wheel for Linux pulls the CUDA runtime wheels, ~7 GB; only the CPU is timed.)
 """
 
 from __future__ import annotations
@@ -46,23 +51,21 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "FEMSYN_NUM_THREADS")
-ALL_PEERS = (
-    "femsyn-float",
-    "femsyn-ideal-6b",
-    "femsyn-femfet-6b",
-    "femsyn-float-blasN",
-    "femsyn-femfet-6b-blasN",
-    "numpy-im2col",
-    "torch-float",
-    "aihwkit-ideal",
-    "aihwkit-idealdevice",
-    "aihwkit-mixedprecision",
-    "aihwkit-transfer",
-)
 BATCH = 64
+#: name -> (femsyn net, width, device bits of the ideal/femfet presets)
+NETS: dict[str, tuple[str, float, int]] = {
+    "lenet": ("lenet", 1.0, 6),
+    "mlp": ("mlp", 1.0, 6),
+    "vgg0.25": ("vgg", 0.25, 8),
+    "vgg0.5": ("vgg", 0.5, 8),
+}
+FEMSYN_PEERS = ("femsyn-float", "femsyn-ideal", "femsyn-femfet", "femsyn-nodevice")
+AIHWKIT_PEERS = ("aihwkit-fp", "aihwkit-ideal", "aihwkit-mixedprecision", "aihwkit-transfer")
+ALL_PEERS = (*FEMSYN_PEERS, "torch-float", *AIHWKIT_PEERS)
+DEFAULT_PEERS = {"lenet": ALL_PEERS}  # other nets: femsyn + torch
+MINE = ("femsyn-femfet", "femsyn-float")
 
 
-# --- peers: each factory returns a step() callable or raises ImportError -----------------------
 def _import_femsyn() -> Any:
     try:
         import femsyn
@@ -72,28 +75,36 @@ def _import_femsyn() -> Any:
     return femsyn
 
 
-def _femsyn_peer(preset: str, blas_threads: int | None = 1) -> Callable[[], Callable[[], None]]:
-    """femsyn's training step; BLAS on `blas_threads` threads (None: the run's thread count).
+def _stepper_class() -> Any:
+    _import_femsyn()
+    from femsyn.bench.training import Stepper
 
-    1 is what ``femsyn.run.train`` does by default (BLAS on one thread, the Rust kernels on all).
-    """
-
-    def make() -> Callable[[], None]:
-        _import_femsyn()
-        from femsyn.bench.training import Stepper
-
-        s = Stepper("lenet", preset, batch_size=BATCH)
-
-        def step() -> None:
-            s.step()
-
-        step.blas_threads = blas_threads  # type: ignore[attr-defined]
-        return step
-
-    return make
+    return Stepper
 
 
-class _NumpyWeights:
+def _femsyn_net(net: str) -> Any:
+    _import_femsyn()
+    from femsyn.nn.nets import build_net
+
+    name, width, _ = NETS[net]
+    shape = (3, 32, 32) if name == "vgg" else (1, 28, 28)
+    return build_net(name, width=width, input_shape=shape), shape
+
+
+# --- peers: each factory returns a step() callable or raises ----------------------------------
+def _femsyn_peer(net: str, kind: str) -> Callable[[], None]:
+    name, width, bits = NETS[net]
+    preset = {"float": "float", "nodevice": "float"}.get(kind, f"{kind}-{bits}b")
+    s = _stepper_class()(name, preset, batch_size=BATCH, width=width)
+    if kind == "nodevice":
+        import numpy as np
+
+        for layer in s.net.synaptic_layers:
+            layer.array = _PlainWeights(np.array(layer.array.weights(), dtype=np.float32))
+    return s.step
+
+
+class _PlainWeights:
     """Stands in for a SynapseArray: a plain float32 matrix, w += dw."""
 
     def __init__(self, w: Any) -> None:
@@ -107,45 +118,45 @@ class _NumpyWeights:
         return 0
 
 
-def _make_numpy() -> Callable[[], None]:
-    _import_femsyn()
-    import numpy as np
-    from femsyn.bench.training import Stepper
-
-    s = Stepper("lenet", "float", batch_size=BATCH)
-    for layer in s.net.synaptic_layers:
-        layer.array = _NumpyWeights(np.array(layer.array.weights(), dtype=np.float32))
-    return s.step
-
-
-def _torch_lenet() -> Any:
+def _torch_model(net: str, analog: Any = None) -> tuple[Any, tuple[int, ...]]:
+    """femsyn's layer list rebuilt in torch (bias-free); analog: an aihwkit rpu_config."""
     import torch.nn as nn
 
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
-    )  # fmt: skip
+    fnet, shape = _femsyn_net(net)
+    mods: list[Any] = []
+    for layer in fnet.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2d":
+            args = (layer.in_channels, layer.out_channels, layer.k)
+            kw = dict(stride=layer.stride, padding=layer.padding, bias=False)
+            if analog is None:
+                mods.append(nn.Conv2d(*args, **kw))
+            else:
+                from aihwkit.nn import AnalogConv2d
+
+                mods.append(AnalogConv2d(*args, **kw, rpu_config=analog))
+        elif kind == "Linear":
+            if analog is None:
+                mods.append(nn.Linear(layer.in_features, layer.out_features, bias=False))
+            else:
+                from aihwkit.nn import AnalogLinear
+
+                mods.append(AnalogLinear(layer.in_features, layer.out_features, bias=False, rpu_config=analog))
+        else:
+            mods.append({"ReLU": nn.ReLU, "MaxPool2d": lambda: nn.MaxPool2d(2), "AvgPool2d": lambda: nn.AvgPool2d(2)}
+                        .get(kind, nn.Flatten)())  # fmt: skip
+    if analog is None:
+        return nn.Sequential(*mods), shape
+    from aihwkit.nn import AnalogSequential
+
+    return AnalogSequential(*mods), shape
 
 
-def _aihwkit_lenet(rpu_config: Any) -> Any:
-    import torch.nn as nn
-    from aihwkit.nn import AnalogConv2d, AnalogLinear, AnalogSequential
-
-    return AnalogSequential(
-        AnalogConv2d(1, 6, 5, padding=2, rpu_config=rpu_config), nn.ReLU(), nn.MaxPool2d(2),
-        AnalogConv2d(6, 16, 5, rpu_config=rpu_config), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        AnalogLinear(400, 120, rpu_config=rpu_config), nn.ReLU(),
-        AnalogLinear(120, 84, rpu_config=rpu_config), nn.ReLU(),
-        AnalogLinear(84, 10, rpu_config=rpu_config),
-    )  # fmt: skip
-
-
-def _torch_step(model: Any, opt: Any) -> Callable[[], None]:
+def _torch_step(model: Any, opt: Any, shape: tuple[int, ...]) -> Callable[[], None]:
     import torch
 
     g = torch.Generator().manual_seed(0)
-    xs = [torch.randn(BATCH, 1, 28, 28, generator=g) for _ in range(4)]
+    xs = [torch.randn(BATCH, *shape, generator=g) for _ in range(4)]
     ys = [torch.randint(0, 10, (BATCH,), generator=g) for _ in range(4)]
     loss_fn = torch.nn.CrossEntropyLoss()
     i = [0]
@@ -154,262 +165,317 @@ def _torch_step(model: Any, opt: Any) -> Callable[[], None]:
         x, y = xs[i[0] % 4], ys[i[0] % 4]
         i[0] += 1
         opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
+        loss_fn(model(x), y).backward()
         opt.step()
 
     return step
 
 
-def _make_torch() -> Callable[[], None]:
+def _make_torch(net: str) -> Callable[[], None]:
     import torch
 
     torch.manual_seed(0)
-    model = _torch_lenet()
-    return _torch_step(model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
+    model, shape = _torch_model(net)
+    return _torch_step(model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9), shape)
 
 
-def _aihwkit_peer(kind: str) -> Callable[[], Callable[[], None]]:
-    def make() -> Callable[[], None]:
-        import torch
-        from aihwkit.optim import AnalogSGD
-        from aihwkit.simulator.configs import (
-            DigitalRankUpdateRPUConfig,
-            FloatingPointRPUConfig,
-            SingleRPUConfig,
-            UnitCellRPUConfig,
-        )
-        from aihwkit.simulator.configs.devices import (
-            FloatingPointDevice,
-            IdealDevice,
-            MixedPrecisionCompound,
-            SoftBoundsDevice,
-            TransferCompound,
-        )
+def _make_aihwkit(net: str, kind: str) -> Callable[[], None]:
+    import torch
+    from aihwkit.optim import AnalogSGD
+    from aihwkit.simulator.configs import (
+        DigitalRankUpdateRPUConfig,
+        FloatingPointRPUConfig,
+        SingleRPUConfig,
+        UnitCellRPUConfig,
+    )
+    from aihwkit.simulator.configs.devices import (
+        FloatingPointDevice,
+        IdealDevice,
+        MixedPrecisionCompound,
+        SoftBoundsDevice,
+        TransferCompound,
+    )
 
-        if kind == "ideal":
-            cfg = FloatingPointRPUConfig(device=FloatingPointDevice())
-        elif kind == "idealdevice":
-            cfg = SingleRPUConfig(device=IdealDevice())
-        elif kind == "mixedprecision":
-            cfg = DigitalRankUpdateRPUConfig(device=MixedPrecisionCompound(device=SoftBoundsDevice()))
-        else:
-            cfg = UnitCellRPUConfig(device=TransferCompound(unit_cell_devices=[SoftBoundsDevice(), SoftBoundsDevice()]))
-        torch.manual_seed(0)
-        model = _aihwkit_lenet(cfg)
-        opt = AnalogSGD(model.parameters(), lr=0.01, momentum=0.9)
-        opt.regroup_param_groups(model)
-        return _torch_step(model, opt)
-
-    return make
+    cfg = {
+        "fp": lambda: FloatingPointRPUConfig(device=FloatingPointDevice()),
+        "ideal": lambda: SingleRPUConfig(device=IdealDevice()),
+        "mixedprecision": lambda: DigitalRankUpdateRPUConfig(device=MixedPrecisionCompound(device=SoftBoundsDevice())),
+        "transfer": lambda: UnitCellRPUConfig(
+            device=TransferCompound(unit_cell_devices=[SoftBoundsDevice(), SoftBoundsDevice()])
+        ),
+    }[kind]()
+    torch.manual_seed(0)
+    model, shape = _torch_model(net, analog=cfg)
+    opt = AnalogSGD(model.parameters(), lr=0.01, momentum=0.9)
+    opt.regroup_param_groups(model)
+    return _torch_step(model, opt, shape)
 
 
-FACTORIES: dict[str, Callable[[], Callable[[], None]]] = {
-    "femsyn-float": _femsyn_peer("float"),
-    "femsyn-ideal-6b": _femsyn_peer("ideal-6b"),
-    "femsyn-femfet-6b": _femsyn_peer("femfet-6b"),
-    "femsyn-float-blasN": _femsyn_peer("float", None),
-    "femsyn-femfet-6b-blasN": _femsyn_peer("femfet-6b", None),
-    "numpy-im2col": _make_numpy,
-    "torch-float": _make_torch,
-    "aihwkit-ideal": _aihwkit_peer("ideal"),
-    "aihwkit-idealdevice": _aihwkit_peer("idealdevice"),
-    "aihwkit-mixedprecision": _aihwkit_peer("mixedprecision"),
-    "aihwkit-transfer": _aihwkit_peer("transfer"),
-}
+def make_peer(peer: str, net: str) -> Callable[[], None]:
+    if peer.startswith("femsyn-"):
+        return _femsyn_peer(net, peer.removeprefix("femsyn-"))
+    if peer == "torch-float":
+        return _make_torch(net)
+    return _make_aihwkit(net, peer.removeprefix("aihwkit-"))
 
 
-def _blas_setter() -> Callable[[int], None]:
-    """A cheap function setting numpy's BLAS thread count (threadpoolctl; a no-op without it)."""
+# --- what the machine can do -------------------------------------------------------------------
+def step_flops(net: str) -> float:
+    """Floating-point operations of the GEMMs of one training step (2 per multiply-add: forward,
+    weight gradient, input gradient except for the first weighted layer)."""
+    fnet, shape = _femsyn_net(net)
+    total, first, dims = 0.0, True, shape
+    for layer in fnet.layers:
+        out = layer.output_shape(dims)
+        kind = type(layer).__name__
+        if kind in ("Conv2d", "Linear"):
+            pixels = out[1] * out[2] if kind == "Conv2d" else 1
+            macs = BATCH * pixels * layer.rows * layer.cols
+            total += 2 * macs * (2 if first else 3)
+            first = False
+        dims = out
+    return total
+
+
+def gemm_roofline(threads: int) -> float:
+    """Best GFLOP/s of a 1024^3 float32 numpy matmul with BLAS on `threads` threads."""
+    import numpy as np
+
     try:
-        from threadpoolctl import ThreadpoolController
+        from threadpoolctl import threadpool_limits
     except ImportError:
-        return lambda n: None
-    libs = [c for c in ThreadpoolController().select(user_api="blas").lib_controllers]
+        threadpool_limits = None
+    a = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
+    c = np.empty_like(a)
+    ctx = threadpool_limits(threads, user_api="blas") if threadpool_limits else None
+    try:
+        np.matmul(a, a, out=c)
+        best = min(_timed(lambda: np.matmul(a, a, out=c)) for _ in range(7))
+    finally:
+        if ctx is not None:
+            ctx.restore_original_limits()
+    return 2 * 1024**3 / best / 1e9
 
-    def set_n(n: int) -> None:
-        for lib in libs:
-            if lib.num_threads != n:
-                lib.set_num_threads(n)
 
-    return set_n
+def _timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
-# --- child: one thread count ----------------------------------------------------------------------
-def child(threads: int, peers: list[str], rounds: int, target_s: float, warmup: int) -> dict[str, Any]:
-    info: dict[str, Any] = {"threads": threads, "missing": {}, "versions": {}}
+def blas_report() -> dict[str, Any]:
+    """numpy's BLAS, its kernel, and whether OPENBLAS_CORETYPE forces another than OpenBLAS would pick."""
+    info: dict[str, Any] = {"OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE") or None}
+    try:
+        import threadpoolctl
+
+        pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+        info["libraries"] = [
+            {k: p.get(k) for k in ("internal_api", "version", "architecture", "filepath")} for p in pools
+        ]
+    except ImportError:
+        info["libraries"] = []
+    if info["OPENBLAS_CORETYPE"]:
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+        code = "import numpy, threadpoolctl, json; print(json.dumps([p.get('architecture') for p in threadpoolctl.threadpool_info() if p.get('user_api') == 'blas']))"  # noqa: E501
+        try:
+            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+            info["auto_kernels"] = json.loads(out.stdout.strip().splitlines()[-1])
+        except Exception as e:  # noqa: BLE001 - a report, not a failure
+            info["auto_kernels"] = f"unknown ({type(e).__name__})"
+    return info
+
+
+def blas_warning(info: dict[str, Any]) -> str | None:
+    forced, auto = info.get("OPENBLAS_CORETYPE"), info.get("auto_kernels")
+    used = [lib.get("architecture") for lib in info.get("libraries", [])]
+    if forced and isinstance(auto, list) and auto and used and auto[0] != used[0]:
+        return (
+            f"WARNING: OPENBLAS_CORETYPE={forced} forces the {used[0]} BLAS kernel; OpenBLAS would pick "
+            f"{auto[0]} on this CPU (faster GEMMs, other rounding): unset it for speed comparisons"
+        )
+    return None
+
+
+# --- child: one net, one thread count --------------------------------------------------------------
+def child(net: str, threads: int, peers: list[str], rounds: int, target_s: float, warmup: int) -> dict[str, Any]:
+    info: dict[str, Any] = {"net": net, "threads": threads, "missing": {}, "versions": {}}
     try:
         import torch
 
         torch.set_num_threads(threads)
         info["versions"]["torch"] = torch.__version__
-        info["torch_threads"] = torch.get_num_threads()
     except ImportError:
         pass
-    try:
-        femsyn = _import_femsyn()
-        femsyn.set_num_threads(threads)
-        info["versions"]["femsyn"] = femsyn.__version__
-    except Exception as e:
-        info["femsyn_error"] = f"{type(e).__name__}: {e}"
+    femsyn = _import_femsyn()
+    femsyn.set_num_threads(threads)
+    info["versions"]["femsyn"] = femsyn.__version__
     try:
         import aihwkit
 
         info["versions"]["aihwkit"] = aihwkit.__version__
-    except Exception:
+    except Exception:  # noqa: BLE001
         pass
-    try:
-        import numpy as np
+    import numpy as np
 
-        info["versions"]["numpy"] = np.__version__
-        try:
-            import threadpoolctl
+    info["versions"]["numpy"] = np.__version__
+    from femsyn.nn.kernels import gemm_backend
 
-            threadpoolctl.threadpool_limits(threads)
-            info["blas"] = [
-                {k: p.get(k) for k in ("internal_api", "version", "num_threads", "filepath")}
-                for p in threadpoolctl.threadpool_info()
-            ]
-        except ImportError:
-            pass
-    except ImportError:
-        pass
-
-    set_blas = _blas_setter()
-
-    def blas_for(fn: Callable[[], None]) -> None:
-        # femsyn peers may ask for fewer BLAS threads (as femsyn.run.train does); the rest get `threads`
-        set_blas(getattr(fn, "blas_threads", None) or threads)
-
-    steps_fn: dict[str, Callable[[], None]] = {}
+    info["femsyn_gemm"] = gemm_backend()
+    info["blas"] = blas_report()
+    steps: dict[str, Callable[[], None]] = {}
     n_steps: dict[str, int] = {}
     for name in peers:
         try:
-            fn = FACTORIES[name]()
-            blas_for(fn)
+            fn = make_peer(name, net)
             for _ in range(warmup):
                 fn()
-            t0 = time.perf_counter()
-            fn()
-            one = time.perf_counter() - t0
-        except Exception as e:  # not installed, or broken with this torch: say so, go on
+            one = _timed(fn)
+        except Exception as e:  # noqa: BLE001 - not installed, or broken: say so, go on
             info["missing"][name] = f"{type(e).__name__}: {e}"[:300]
             continue
-        steps_fn[name] = fn
-        n_steps[name] = max(2, int(round(target_s / max(one, 1e-6))))
-    ips: dict[str, list[float]] = {n: [] for n in steps_fn}
-    order = list(steps_fn)
+        steps[name], n_steps[name] = fn, max(1, int(round(target_s / max(one, 1e-6))))
+    wall: dict[str, list[float]] = {n: [] for n in steps}
+    cpu: dict[str, list[float]] = {n: [] for n in steps}
+    roof: list[float] = []
+    order = list(steps)
     for _ in range(rounds):
+        roof.append(gemm_roofline(threads))
         for name in order:
-            fn, k = steps_fn[name], n_steps[name]
-            blas_for(fn)
-            t0 = time.perf_counter()
+            fn, k = steps[name], n_steps[name]
+            c0, t0 = time.process_time(), time.perf_counter()
             for _ in range(k):
                 fn()
-            ips[name].append(k * BATCH / (time.perf_counter() - t0))
+            wall[name].append(k * BATCH / (time.perf_counter() - t0))
+            cpu[name].append(k * BATCH / max(time.process_time() - c0, 1e-9))
         order = order[1:] + order[:1]
-    info["steps_per_round"] = n_steps
-    info["images_per_s_rounds"] = ips
-    info["images_per_s"] = {n: statistics.median(v) for n, v in ips.items()}
-    ratios: dict[str, dict[str, float]] = {}
-    for mine in ("femsyn-femfet-6b", "femsyn-float"):
-        if mine not in ips:
-            continue
-        ratios[mine] = {
-            other: statistics.median(a / b for a, b in zip(ips[mine], ips[other], strict=False))
-            for other in ips
-            if other != mine
-        }
-    info["ratios"] = ratios  # paired per round, then median
+    flops = step_flops(net)
+    info.update(steps_per_round=n_steps, images_per_s_rounds=wall, images_per_cpu_s_rounds=cpu)
+    info["images_per_s"] = {n: statistics.median(v) for n, v in wall.items()}
+    info["images_per_cpu_s"] = {n: statistics.median(v) for n, v in cpu.items()}
+    info["step_gflop"] = flops / 1e9
+    info["roofline_gflops"] = statistics.median(roof)
+    info["roofline_gflops_rounds"] = roof
+    info["roofline_fraction"] = {  # paired per round: step rate / roofline of that round
+        n: statistics.median(ips / BATCH * flops / 1e9 / r for ips, r in zip(v, roof)) for n, v in wall.items()
+    }
+    info["ratios"] = {
+        mine: {o: statistics.median(a / b for a, b in zip(wall[mine], wall[o])) for o in wall if o != mine}
+        for mine in MINE
+        if mine in wall
+    }
+    info["load_avg"] = list(os.getloadavg())
     return info
 
 
-def run_threads(threads: int, args: argparse.Namespace) -> dict[str, Any]:
-    env = dict(os.environ)
-    for v in THREAD_VARS:
-        env[v] = str(threads)
+def run_child(net: str, threads: int, peers: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})
     cmd = [
-        sys.executable, str(Path(__file__).resolve()), "--child", str(threads),
-        "--rounds", str(args.rounds), "--target-s", str(args.target_s),
-        "--warmup", str(args.warmup), "--peers", ",".join(args.peers),
+        sys.executable, str(Path(__file__).resolve()), "--child", net, "--threads", str(threads),
+        "--rounds", str(args.rounds), "--target-s", str(args.target_s), "--warmup", str(args.warmup),
+        "--peers", ",".join(peers),
     ]  # fmt: skip
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith("@@"):
             return json.loads(line[2:])
-    raise RuntimeError(f"child for {threads} threads failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    raise RuntimeError(f"child {net}/{threads} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+# --- report -------------------------------------------------------------------------------------
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    return [line(head), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 
 
 def report(results: list[dict[str, Any]]) -> str:
-    lines = []
-    names = [n for n in ALL_PEERS if any(n in r["images_per_s"] for r in results)]
-    head = ["peer"] + [f"{r['threads']} thr img/s" for r in results]
-    for mine in ("femsyn-femfet-6b", "femsyn-float"):
-        head += [f"{mine.removeprefix('femsyn-')}/peer {r['threads']}t" for r in results]
-    rows = []
-    for n in names:
-        row = [n] + [f"{r['images_per_s'].get(n, float('nan')):,.0f}" for r in results]
-        for mine in ("femsyn-femfet-6b", "femsyn-float"):
-            for r in results:
-                q = r.get("ratios", {}).get(mine, {}).get(n)
-                row.append(f"{q:.2f}" if q is not None else "-")
-        rows.append(row)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    lines.append("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths, strict=False))))
-    lines.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        lines.append(
-            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False)))
-        )
-    v = results[0].get("versions", {}) if results else {}
-    lines.append("")
-    lines.append("versions: " + ", ".join(f"{k} {val}" for k, val in v.items()))
-    for r in results:
-        if r.get("missing"):
-            for n, why in r["missing"].items():
-                lines.append(f"missing at {r['threads']} threads: {n} ({why.splitlines()[0]})")
-        if r.get("femsyn_error"):
-            lines.append(f"femsyn unavailable: {r['femsyn_error']}")
-    lines.append(
-        "LeNet-5, batch 64, random data; images/s = median over interleaved rounds; "
-        "ratios = median of per-round ratios (femsyn / peer)."
+    out: list[str] = []
+    for net in dict.fromkeys(r["net"] for r in results):
+        rs = [r for r in results if r["net"] == net]
+        names = [n for n in ALL_PEERS if any(n in r["images_per_s"] for r in rs)]
+        head = ["peer"]
+        for r in rs:
+            t = r["threads"]
+            head += [f"img/s {t}t", f"img/cpu-s {t}t", f"roofline {t}t", f"femfet/peer {t}t"]
+        rows = []
+        for n in names:
+            row = [n]
+            for r in rs:
+                q = r.get("ratios", {}).get("femsyn-femfet", {}).get(n)
+                frac = r["roofline_fraction"].get(n)
+                row += [
+                    f"{r['images_per_s'].get(n, float('nan')):,.0f}",
+                    f"{r['images_per_cpu_s'].get(n, float('nan')):,.0f}",
+                    f"{100 * frac:.0f}%" if frac is not None else "-",
+                    f"{q:.2f}" if q is not None else "-",
+                ]
+            rows.append(row)
+        r0 = rs[0]
+        roofs = ", ".join(f"{r['threads']}t {r['roofline_gflops']:.0f}" for r in rs)
+        out.append(f"== {net}: {r0['step_gflop']:.3f} GFLOP per step (batch {BATCH}); GEMM roofline GFLOP/s: {roofs}")
+        out += _table(head, rows)
+        for r in rs:
+            for n, why in r.get("missing", {}).items():
+                out.append(f"missing at {r['threads']} threads: {n} ({why.splitlines()[0]})")
+            out.append(f"load average at the end ({r['threads']}t): " + " ".join(f"{x:.2f}" for x in r["load_avg"]))
+        out.append("")
+    r0 = results[0]
+    out.append("versions: " + ", ".join(f"{k} {v}" for k, v in r0.get("versions", {}).items()))
+    out.append(f"femsyn GEMM: {r0.get('femsyn_gemm')}")
+    for lib in r0["blas"].get("libraries", []):
+        what = f"{lib.get('internal_api')} {lib.get('version')} kernel {lib.get('architecture')}"
+        out.append(f"BLAS: {what} ({lib.get('filepath')})")
+    out.append(f"OPENBLAS_CORETYPE: {r0['blas'].get('OPENBLAS_CORETYPE') or 'unset'}")
+    warn = blas_warning(r0["blas"])
+    if warn:
+        out.append(warn)
+    out.append(
+        "images/s = median over interleaved rounds; img/cpu-s = images per second of process CPU time; "
+        "roofline = the step's GEMM rate / a 1024^3 numpy matmul at the same thread count, same round; "
+        "femfet/peer = median of per-round ratios."
     )
-    return "\n".join(lines)
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--nets", default=",".join(NETS), help=f"nets, comma-separated (default {','.join(NETS)})")
     ap.add_argument("--threads", default="1,2", help="thread counts, comma-separated (default 1,2)")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--target-s", type=float, default=0.5, help="seconds per peer per round")
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--peers", default=",".join(ALL_PEERS), help="peers to run, comma-separated")
-    ap.add_argument("--quick", action="store_true", help="2 rounds of ~0.15 s: a smoke run")
-    ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    ap.add_argument("--target-s", type=float, default=1.0, help="seconds per peer per round")
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument(
+        "--peers", default="", help="peers to run, comma-separated (default: all for lenet, femsyn+torch else)"
+    )
+    ap.add_argument("--quick", action="store_true", help="2 rounds of ~0.2 s: a smoke run")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of the tables")
     ap.add_argument("--out", help="also write the JSON results to this file")
-    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    args.peers = [p for p in args.peers.split(",") if p]
-    unknown = [p for p in args.peers if p not in FACTORIES]
-    if unknown:
-        ap.error(f"unknown peers {unknown}; valid: {', '.join(ALL_PEERS)}")
     if args.quick:
-        args.rounds, args.target_s, args.warmup = 2, 0.15, 1
+        args.rounds, args.target_s, args.warmup = 2, 0.2, 1
+    nets = [n for n in args.nets.split(",") if n]
+    bad = [n for n in nets if n not in NETS] + [p for p in args.peers.split(",") if p and p not in ALL_PEERS]
+    if bad:
+        ap.error(f"unknown nets/peers {bad}; nets: {', '.join(NETS)}; peers: {', '.join(ALL_PEERS)}")
     if args.child is not None:
-        out = child(args.child, args.peers, args.rounds, args.target_s, args.warmup)
-        print("@@" + json.dumps(out))
+        peers = [p for p in args.peers.split(",") if p]
+        print("@@" + json.dumps(child(args.child, int(args.threads), peers, args.rounds, args.target_s, args.warmup)))
         return 0
     results = []
-    for t in (int(v) for v in args.threads.split(",")):
-        print(f"  .. {t} thread(s)", file=sys.stderr, flush=True)
-        results.append(run_threads(t, args))
-    doc = {"batch_size": BATCH, "net": "lenet", "load_avg": list(os.getloadavg()), "results": results}
+    for net in nets:
+        peers = [p for p in args.peers.split(",") if p] or list(DEFAULT_PEERS.get(net, (*FEMSYN_PEERS, "torch-float")))
+        for t in (int(v) for v in args.threads.split(",")):
+            print(f"  .. {net} at {t} thread(s)", file=sys.stderr, flush=True)
+            results.append(run_child(net, t, peers, args))
+    doc = {"batch_size": BATCH, "load_avg": list(os.getloadavg()), "results": results}
     if args.out:
         Path(args.out).write_text(json.dumps(doc, indent=2) + "\n")
-    if args.json:
-        print(json.dumps(doc, indent=2))
-    else:
-        print(report(results))
+    print(json.dumps(doc, indent=2) if args.json else report(results))
     return 0
 
 

@@ -30,6 +30,16 @@ __all__ = [
     "get_num_threads",
     "device_fields",
     "STATE_FORMAT",
+    "nn_conv2d_forward",
+    "nn_conv2d_backward",
+    "nn_linear_forward",
+    "nn_linear_backward",
+    "nn_maxpool2_forward",
+    "nn_maxpool2_backward",
+    "nn_sgd_step",
+    "nn_use_blas",
+    "nn_use_builtin_gemm",
+    "nn_gemm_backend",
 ]
 
 STATE_FORMAT: int
@@ -217,3 +227,63 @@ class SynapseArray:
         dropped, no carry is marked blocked; the carry rule of this version applies from then
         on). Raises ValueError/TypeError naming the missing or malformed entry."""
     def __reduce__(self) -> tuple[Any, ...]: ...
+
+# --- layer kernels (used by femsyn.nn_kernels; not a public API) -------------------------------
+# Activations are channels-last: images (N, H, W, C); all float arrays of one call are float32
+# or all float64. Results are bit-identical for any thread count (BLAS on one thread).
+_Real = npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
+def nn_conv2d_forward(
+    x: _Real, w: _Real, k: int, stride: int, padding: int, bias: _Real | None = None, relu: bool = False
+) -> _Real:
+    """Convolution: x (N, H, W, C), w (O, k*k*C) with columns in (kh, kw, c) order -> (N, Ho, Wo, O);
+    bias added and ReLU applied when given."""
+
+def nn_conv2d_backward(
+    x: _Real,
+    w: _Real,
+    y: _Real | None,
+    grad: _Real,
+    k: int,
+    stride: int,
+    padding: int,
+    need_bias: bool = False,
+    need_dx: bool = True,
+) -> tuple[_Real, _Real | None, _Real | None]:
+    """(grad_w (O, k*k*C), grad_b (O) or None, grad_x (N, H, W, C) or None); ``y`` is the forward
+    output when the ReLU was fused (its mask is applied to ``grad``)."""
+
+def nn_linear_forward(x: _Real, w: _Real, bias: _Real | None = None, relu: bool = False) -> _Real:
+    """Fully connected: x (N, in), w (out, in) -> (N, out)."""
+
+def nn_linear_backward(
+    x: _Real, w: _Real, y: _Real | None, grad: _Real, need_bias: bool = False, need_dx: bool = True
+) -> tuple[_Real, _Real | None, _Real | None]:
+    """(grad_w (out, in), grad_b (out) or None, grad_x (N, in) or None)."""
+
+def nn_maxpool2_forward(x: _Real) -> tuple[_Real, npt.NDArray[np.uint8]]:
+    """2x2/stride-2 max pooling of (N, H, W, C) -> (y (N, H//2, W//2, C), winner index 0..3 uint8)."""
+
+def nn_maxpool2_backward(grad: _Real, arg: npt.NDArray[np.uint8], h: int, w: int) -> _Real:
+    """Input gradient (N, h, w, C) of :func:`nn_maxpool2_forward`."""
+
+def nn_sgd_step(
+    v: npt.NDArray[np.float32],
+    grad: npt.NDArray[np.float32],
+    w: npt.NDArray[np.float32],
+    dw: npt.NDArray[np.float32],
+    momentum: float,
+    weight_decay: float,
+    lr: float,
+) -> None:
+    """In place, float32, one pass: ``v = momentum * v + grad + weight_decay * w``; ``dw = -lr * v``
+    (bit-identical to those steps in numpy; ``v`` and ``dw`` must be C-contiguous)."""
+
+def nn_use_blas(path: str) -> str:
+    """Call the cblas GEMMs of the shared library at ``path``; returns the symbol used."""
+
+def nn_use_builtin_gemm() -> None:
+    """Call the built-in pure-Rust GEMM (matrixmultiply)."""
+
+def nn_gemm_backend() -> str:
+    """The GEMM the layer kernels call."""

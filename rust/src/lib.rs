@@ -1,11 +1,12 @@
 //! femsyn core: hybrid FeMFET-CMOS synapse arrays (arXiv 2004.00703).
 //!
-//! Pure-Rust physics in [`array`], [`device`], [`rng`]; all PyO3 glue in `py` (feature
-//! `python`, enabled by maturin). This file only registers the Python module.
+//! Pure-Rust physics in [`array`], [`device`], [`rng`], layer kernels in [`nn`]; all PyO3 glue
+//! in `py` (feature `python`, enabled by maturin). This file only registers the Python module.
 
 pub mod array;
 pub mod device;
 pub mod error;
+pub mod nn;
 pub mod parallel;
 pub mod rng;
 

@@ -255,16 +255,39 @@ def test_peers_report_and_arguments() -> None:
     peers = _peers()
     res = [
         {
+            "net": "lenet",
             "threads": t,
-            "images_per_s": {"femsyn-femfet-6b": 6000.0 * t, "torch-float": 5000.0 * t},
-            "ratios": {"femsyn-femfet-6b": {"torch-float": 1.2}},
+            "images_per_s": {"femsyn-femfet": 6000.0 * t, "torch-float": 5000.0 * t},
+            "images_per_cpu_s": {"femsyn-femfet": 5900.0, "torch-float": 4000.0},
+            "roofline_fraction": {"femsyn-femfet": 0.2, "torch-float": 0.15},
+            "roofline_gflops": 100.0 * t,
+            "step_gflop": 0.145,
+            "ratios": {"femsyn-femfet": {"torch-float": 1.2}},
             "versions": {"torch": "2.10"},
+            "femsyn_gemm": "cblas",
+            "blas": {"OPENBLAS_CORETYPE": "Haswell", "auto_kernels": ["SkylakeX"],
+                     "libraries": [{"internal_api": "openblas", "architecture": "Haswell"}]},
             "missing": {"aihwkit-transfer": "ImportError: No module named 'aihwkit'"},
+            "load_avg": [0.1, 0.2, 0.3],
         }
         for t in (1, 2)
-    ]
+    ]  # fmt: skip
     text = peers.report(res)
     assert "torch-float" in text and "1.20" in text and "missing at 1 threads: aihwkit-transfer" in text
+    assert "20%" in text and "WARNING: OPENBLAS_CORETYPE=Haswell" in text
     with pytest.raises(SystemExit):
         peers.main(["--peers", "bogus"])
-    assert set(peers.FACTORIES) == set(peers.ALL_PEERS)
+    with pytest.raises(SystemExit):
+        peers.main(["--nets", "resnet"])
+    # bias-free torch nets built from femsyn's layer lists, and the step's GEMM work
+    assert peers.step_flops("lenet") == pytest.approx(
+        2 * 64 * (784 * 6 * 25 * 2 + 100 * 16 * 150 * 3 + 3 * (48000 + 10080 + 840))
+    )
+
+
+def test_training_like_workload_is_mostly_small() -> None:
+    from femsyn.bench.workload import training_dw
+
+    a, b, stats = training_dw((30, 1000), 0.01)
+    assert a.shape == b.shape == (30, 1000) and a.dtype == np.float32 and not np.array_equal(a, b)
+    assert 0 < stats["cells_ge_half_pulse"] < 0.5  # real training asks for far fewer pulses than the stress test

@@ -73,7 +73,7 @@ def test_conv_pool_net_gradients(stride: int, padding: int) -> None:
         (2, 9, 9),
     )
     _fill(net, rng)
-    x = rng.standard_normal((2, 3, 9, 9))  # (C, N, H, W)
+    x = rng.standard_normal((3, 9, 9, 2))  # (N, H, W, C)
     y = rng.integers(0, 4, 3)
     _check_grads(net, x, y, rng)
 
@@ -96,7 +96,7 @@ def test_avgpool_two_convs_gradients() -> None:
         (1, 11, 11),
     )
     _fill(net, rng)
-    x = rng.standard_normal((1, 4, 11, 11))
+    x = rng.standard_normal((4, 11, 11, 1))
     y = rng.integers(0, 3, 4)
     _check_grads(net, x, y, rng)
 
@@ -134,10 +134,10 @@ def test_float32_stays_float32() -> None:
 
 
 def test_pool_odd_sizes_drop_last_row() -> None:
-    x = np.arange(2 * 1 * 5 * 5, dtype=np.float64).reshape(2, 1, 5, 5)
+    x = np.arange(2 * 1 * 5 * 5, dtype=np.float64).reshape(1, 5, 5, 2)
     y = MaxPool2d().forward(x)
-    assert y.shape == (2, 1, 2, 2)
-    assert y[0, 0, 0, 0] == x[0, 0, 1, 1]
+    assert y.shape == (1, 2, 2, 2)
+    assert y[0, 0, 0, 1] == x[0, 1, 1, 1]
 
 
 def test_nets_shapes_and_names() -> None:
@@ -196,7 +196,7 @@ def test_bias_free_layers_gradients_and_no_bias_added() -> None:
     _fill(net, rng)
     for layer in net.synaptic_layers:
         layer.b[:] = 5.0  # ignored by bias-free layers
-    x = rng.standard_normal((1, 3, 8, 8))
+    x = rng.standard_normal((3, 8, 8, 1))
     y = rng.integers(0, 4, 3)
     out = net.forward(x)
     for layer in net.synaptic_layers:

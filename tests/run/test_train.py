@@ -302,6 +302,61 @@ def test_bias_free_net_is_retention_invariant() -> None:
     assert s["config"]["bias"] is False
 
 
+_TIMING = {"images_per_s", "wall_s", "train_s", "out", "threads", "resume", "stop_after_epochs"}
+
+
+def _same_checkpoints(a, b, path: str = "") -> None:
+    """Every array bit-identical and every other value equal, timings and run-directory fields aside."""
+    if isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b, err_msg=path)
+        assert a.dtype == b.dtype, path
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            if k not in _TIMING:
+                _same_checkpoints(a[k], b[k], f"{path}/{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same_checkpoints(x, y, f"{path}/{i}")
+    else:
+        assert a == b, path
+
+
+def test_thread_count_never_changes_a_bit(tmp_path) -> None:
+    # conv layers cut the batch in fixed groups and BLAS runs on one thread, so 1, 2 and 3
+    # threads (and a resume at another count) give the same checkpoint, momentum buffers included
+    base = dict(net="lenet", synapse="femfet-6b", epochs=2, seed=5, train_limit=640, val_size=200, progress=False)
+    base["trace_cells"] = 2
+    for t in (1, 2, 3):
+        train(TrainConfig(out=str(tmp_path / f"t{t}"), threads=t, **base))
+    train(TrainConfig(out=str(tmp_path / "r"), threads=2, stop_after_epochs=1, **base))
+    train(TrainConfig(out=str(tmp_path / "r"), threads=1, resume=True, **base))
+    ref = load_checkpoint(tmp_path / "t1" / "checkpoint.npz")
+    for d in ("t2", "t3", "r"):
+        _same_checkpoints(ref, load_checkpoint(tmp_path / d / "checkpoint.npz"), d)
+
+
+def test_femsyn_num_threads_environment_gives_the_same_run(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    args = ["train", "--net", "lenet", "--epochs", "1", "--train-limit", "320", "--val-size", "100"]
+    args += ["--no-progress", "--seed", "2"]
+    env = {k: v for k, v in os.environ.items() if k != "FEMSYN_NUM_THREADS"}
+    code = "import sys; from femsyn.cli import main; sys.exit(main())"
+    for name, extra, nthreads in (("env2", [], "2"), ("flag1", ["--threads", "1"], None)):
+        e = dict(env, **({"FEMSYN_NUM_THREADS": nthreads} if nthreads else {}))
+        cmd = [sys.executable, "-c", code, *args, *extra, "--out", str(tmp_path / name)]
+        proc = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    a, b = (load_checkpoint(tmp_path / n / "checkpoint.npz") for n in ("env2", "flag1"))
+    _same_checkpoints(a, b)
+    summary = json.loads((tmp_path / "env2" / "summary.json").read_text())
+    assert summary["numerics"]["gemm"] and "blas_kernel" in summary["numerics"]
+
+
 def test_layer_counters_sum_every_layer() -> None:
     from femsyn.run.metrics import sum_counters
 

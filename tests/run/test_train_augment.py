@@ -41,13 +41,13 @@ def _reference(x: np.ndarray, seed: int, pad: int, flip: bool) -> np.ndarray:
 def test_shape_dtype_layout() -> None:
     x = _rng(1).normal(size=(5, 3, 8, 6)).astype(np.float32)
     y = augment_batch(x, _rng(2))
-    assert y.shape == (3, 5, 8, 6) and y.dtype == np.float32 and y.flags.c_contiguous
+    assert y.shape == (5, 8, 6, 3) and y.dtype == np.float32 and y.flags.c_contiguous
 
 
 @pytest.mark.parametrize("flip", [True, False])
 def test_matches_per_image_reference(flip: bool) -> None:
     x = _rng(3).normal(size=(16, 2, 5, 7)).astype(np.float32)
-    got = augment_batch(x, _rng(4), pad=2, flip=flip).transpose(1, 0, 2, 3)
+    got = augment_batch(x, _rng(4), pad=2, flip=flip).transpose(0, 3, 1, 2)
     np.testing.assert_array_equal(got, _reference(x, 4, 2, flip))
 
 
@@ -56,7 +56,7 @@ def test_tiny_crop_and_flip_by_hand() -> None:
     seen = set()
     rng = _rng(0)
     for _ in range(400):
-        seen.add(tuple(augment_batch(x, rng, pad=1)[0, 0].ravel().tolist()))
+        seen.add(tuple(augment_batch(x, rng, pad=1)[0, :, :, 0].ravel().tolist()))
     # every crop of the zero-padded 4x4 image, and its mirror
     expected = set()
     p = np.pad(x[0, 0], 1)
@@ -71,7 +71,7 @@ def test_tiny_crop_and_flip_by_hand() -> None:
 
 def test_pad_zero_no_flip_is_identity() -> None:
     x = _rng(5).normal(size=(4, 3, 4, 4)).astype(np.float32)
-    np.testing.assert_array_equal(augment_batch(x, _rng(0), pad=0, flip=False), x.transpose(1, 0, 2, 3))
+    np.testing.assert_array_equal(augment_batch(x, _rng(0), pad=0, flip=False), x.transpose(0, 2, 3, 1))
 
 
 def test_deterministic_from_rng() -> None:

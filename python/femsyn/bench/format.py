@@ -52,6 +52,12 @@ def _environment_lines(result: dict[str, Any]) -> list[str]:
         f"{blas.get('version') or ''} with {blas.get('threads')} threads "
         f"[{blas.get('threads_source')}]"
     )
+    out.append(
+        f"GEMM of the layers: {blas.get('femsyn_gemm') or '?'}; BLAS kernel {blas.get('kernel') or '?'} "
+        f"(OPENBLAS_CORETYPE={blas.get('coretype_forced') or 'unset'})"
+    )
+    if blas.get("warning"):
+        out.append(blas["warning"])
     if env.get("load_avg"):
         out.append("load average: " + " ".join(f"{x:.2f}" for x in env["load_avg"]))
     busy = _busy_warning(result)
@@ -83,7 +89,7 @@ def _kernel_lines(k: dict[str, Any]) -> list[str]:
                 _fmt(r["cells_per_s"] / 1e9, ".3f"),
                 _fmt(r["bytes_per_cell"], "d"),
                 _fmt(r["gbps"], ".1f"),
-                _fmt(100 * r["bandwidth_fraction"], ".0f") + "%" if r.get("bandwidth_fraction") else "-",
+                _bw_cell(r),
             ]
         )
     out.append(_table(["kernel", "cells", "ms/call", "Gcells/s", "B/cell", "GB/s", "of bw"], rows))
@@ -107,6 +113,12 @@ def _kernel_lines(k: dict[str, Any]) -> list[str]:
     return out
 
 
+def _bw_cell(r: dict[str, Any]) -> str:
+    if not r.get("bandwidth_fraction"):
+        return "-"
+    return _fmt(100 * r["bandwidth_fraction"], ".0f") + "%" + (" (in L3)" if r.get("in_cache") else "")
+
+
 def _memory_line(mem: dict[str, Any]) -> str:
     if mem.get("error"):
         return f"peak memory: not measured ({mem['error']})"
@@ -119,7 +131,8 @@ def _memory_line(mem: dict[str, Any]) -> str:
 def _target_lines(checks: list[dict[str, Any]]) -> list[str]:
     rows = [
         [c["target"], _fmt_target(c["value"], c["unit"]), _fmt_target(c["limit"], c["unit"]),
-         "met" if c["met"] else "MISSED", c["what"]]
+         {True: "met", False: "MISSED", None: "not judged"}[c["met"]],
+         c["what"] + (f" [{c['note']}]" if c.get("note") else "")]
         for c in checks
     ]  # fmt: skip
     return [
@@ -140,19 +153,22 @@ def format_training(t: dict[str, Any]) -> str:
                 f"{r['cells']:,}",
                 _fmt(r["images_per_s"], ",.0f"),
                 _fmt(r["images_per_s_best"], ",.0f"),
+                _fmt(r.get("images_per_cpu_s"), ",.0f"),
                 _fmt(r["step_ms"], ".2f"),
                 _fmt(r.get(f"ratio_to_{ref}"), ".3f"),
                 _fmt(r.get(f"step_time_vs_{ref}"), ".3f"),
+                _fmt(100 * r["device_share"], ".1f") + "%" if "device_share" in r else "-",
             ]
         )
     first = t["results"][0] if t["results"] else {}
     head = (
         f"training steps (batch {first.get('batch_size', '-')}, random data, "
         f"median of {first.get('rounds', '-')} interleaved rounds, "
-        f"BLAS threads {t.get('blas_threads') or 'unchanged'} as in femsyn.run.train)"
+        f"BLAS threads {t.get('blas_threads') or 'unchanged'} as in femsyn.run.train; "
+        f"img/cpu-s: per second of process CPU time; device: 1 - t(nodevice) / t(preset))"
     )
     table = _table(
-        ["net", "preset", "cells", "images/s", "best", "ms/step", f"x {ref}", f"step time / {ref}"],
+        ["net", "preset", "cells", "images/s", "best", "img/cpu-s", "ms/step", f"x {ref}", f"step / {ref}", "device"],
         rows,
     )
     return head + "\n" + table
@@ -192,6 +208,8 @@ def _busy_warning(result: dict[str, Any]) -> str | None:
 
 
 def _fmt_target(v: float, unit: str) -> str:
+    if unit == "share":
+        return f"{100 * v:.1f}%"
     if unit == "of bandwidth":
         return f"{100 * v:.0f}% of bw"
     if unit == "cells/s":

@@ -59,7 +59,45 @@ def blas_info() -> dict[str, Any]:
         env = next((os.environ[k] for k in _BLAS_ENV if os.environ.get(k)), None)
         info["threads"] = int(env) if env and env.isdigit() else os.cpu_count()
         info["threads_source"] = "environment" if env else "default (cpu count)"
+    info.update(blas_kernel())
     return info
+
+
+def blas_kernel() -> dict[str, Any]:
+    """The GEMM femsyn's layers call, numpy's BLAS kernel (OpenBLAS core type) and, when
+    ``OPENBLAS_CORETYPE`` forces one, the kernel OpenBLAS would pick by itself (asked in a child
+    process without the variable) with a warning when they differ: the kernel changes both the
+    speed (Haswell runs about half the AVX-512 rate) and the rounding of every GEMM."""
+    from femsyn.nn.kernels import numerics
+
+    num = numerics()
+    out: dict[str, Any] = {
+        "femsyn_gemm": num["gemm"],
+        "kernel": num["blas_kernel"],
+        "coretype_forced": num["OPENBLAS_CORETYPE"],
+    }
+    if out["coretype_forced"]:
+        out["auto_kernel"] = _auto_kernel()
+        if out["auto_kernel"] and out["auto_kernel"] != out["kernel"]:
+            out["warning"] = (
+                f"WARNING: OPENBLAS_CORETYPE={out['coretype_forced']} forces the {out['kernel']} BLAS kernel; "
+                f"OpenBLAS picks {out['auto_kernel']} on this CPU by itself (faster GEMMs, other rounding)"
+            )
+    return out
+
+
+def _auto_kernel() -> str | None:
+    import json
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    code = "import json, femsyn.nn.kernels as k; print(json.dumps(k.numerics()['blas_kernel']))"
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except Exception:  # a report, not a failure
+        return None
 
 
 def thread_info() -> dict[str, Any]:

@@ -21,7 +21,7 @@ from femsyn.bench import machine as _machine  # `machine` is also run()'s flag
 from femsyn.bench.kernels import DEFAULT_SIZES, KERNELS, QUICK_SIZES, bench_kernels
 from femsyn.bench.memory import peak_memory
 from femsyn.bench.targets import check_targets
-from femsyn.bench.training import DEFAULT_NETS, DEFAULT_PRESETS, QUICK_NETS, bench_training
+from femsyn.bench.training import DEFAULT_NETS, QUICK_NETS, bench_training
 
 __all__ = ["environment", "run"]
 
@@ -67,7 +67,7 @@ def run(
     if nets:
         result["training"] = bench_training(
             nets,
-            presets or DEFAULT_PRESETS,
+            presets or None,
             rounds=rounds or (2 if quick else 5),
             steps=steps or (5 if quick else 20),
             batch_size=batch_size,

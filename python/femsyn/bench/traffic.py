@@ -32,6 +32,8 @@ KERNEL_TRAFFIC: dict[str, dict[str, tuple[str, ...]]] = {
     # lsb += sign * step_{up|down} * n * (1 + c2c noise); n from stochastic rounding of dw / D_L;
     # clip; overflow check. Pulses go either way, so both step arrays are streamed.
     "update": {"read": ("dw", "lsb", "step_up", "step_down"), "write": ("lsb",)},
+    # the same call on the training-like workload (femsyn.bench.workload: most cells 0 pulses)
+    "update-train": {"read": ("dw", "lsb", "step_up", "step_down"), "write": ("lsb",)},
     # the training step: advance(images * t_image) + the update above with the pending leak
     # fused in (lsb *= decay); decay is cached while dt stays the same.
     "step": {"read": ("dw", "lsb", "decay", "step_up", "step_down"), "write": ("lsb",)},

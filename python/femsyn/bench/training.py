@@ -2,8 +2,13 @@
 
 Every (net, preset) pair gets its own network; the pairs are timed in rounds, each round running
 `steps` steps of every pair (preset order rotated each round), so slow phases of a shared machine
-hit all presets alike. Reported: the median images/s over rounds, and the median over rounds of
-the per-round ratio preset / float (a paired ratio: both measured within seconds of each other).
+hit all presets alike. Reported: the median images/s over rounds (wall time, and per second of
+process CPU time: what the machine paid, which a loaded machine does not inflate), the median over
+rounds of the per-round ratio preset / float (a paired ratio: both measured within seconds of each
+other), and the device model's share of the step: 1 - t(nodevice) / t(preset), where ``nodevice``
+is the same loop with plain float32 weight matrices instead of SynapseArrays.
+
+Nets are ``lenet``, ``mlp``, ``vgg`` (width 1) or a VGG width such as ``vgg0.25``.
 """
 
 from __future__ import annotations
@@ -23,9 +28,38 @@ __all__ = [
     "bench_training",
 ]
 
-DEFAULT_NETS: tuple[str, ...] = ("lenet", "mlp", "vgg")
+DEFAULT_NETS: tuple[str, ...] = ("lenet", "mlp", "vgg0.25", "vgg0.5")
 QUICK_NETS: tuple[str, ...] = ("lenet", "mlp")
 DEFAULT_PRESETS: tuple[str, ...] = ("float", "ideal-6b", "femfet-6b")
+#: The presets a net is timed with when none are given: the paper's designs for its dataset
+#: (6 bits for MNIST, 8 bits for CIFAR-10), and ``nodevice`` for the device model's share.
+NET_PRESETS: dict[str, tuple[str, ...]] = {
+    "lenet": ("nodevice", "float", "ideal-6b", "femfet-6b"),
+    "mlp": ("nodevice", "float", "ideal-6b", "femfet-6b"),
+    "vgg": ("nodevice", "float", "ideal-8b", "femfet-8b"),
+}
+#: Pseudo-preset: the same layers and optimizer on plain float32 weights, no synapse model.
+NODEVICE = "nodevice"
+
+
+def net_spec(name: str) -> tuple[str, float]:
+    """``"vgg0.5"`` -> ("vgg", 0.5); a registered net name -> (name, 1.0). ValueError otherwise."""
+    from femsyn.nn.nets import net_names
+
+    if name in net_names():
+        return name, 1.0
+    base = name.rstrip("0123456789.")
+    try:
+        width = float(name[len(base) :])
+    except ValueError:
+        width = 0.0
+    if base not in net_names() or not width > 0:
+        raise ValueError(f"unknown net {name!r}; valid: {', '.join(net_names())}, or a width such as vgg0.5")
+    return base, width
+
+
+def default_presets(net: str) -> tuple[str, ...]:
+    return NET_PRESETS.get(net_spec(net)[0], ("nodevice", *DEFAULT_PRESETS))
 
 
 #: The dataset each built-in net is trained on (for its per-net TrainConfig defaults).
@@ -42,10 +76,24 @@ def default_input_shape(net: str) -> tuple[int, ...]:
     return tuple(inspect.signature(NETS[net]).parameters["input_shape"].default)
 
 
-#: Relative number of steps per round (a VGG step takes ~200x a LeNet step, seconds on 2 cores).
-STEP_SCALE: dict[str, float] = {"lenet": 1.0, "mlp": 2.0, "vgg": 0.05}
+#: Relative number of steps per round (a width-1 VGG step takes ~200x a LeNet step).
+STEP_SCALE: dict[str, float] = {"lenet": 1.0, "mlp": 2.0, "vgg": 0.05, "vgg0.5": 0.1, "vgg0.25": 0.25}
 #: At most this many rounds for a net (keeps the full bench within minutes).
-ROUND_CAP: dict[str, int] = {"vgg": 3}
+ROUND_CAP: dict[str, int] = {"vgg": 3, "vgg0.5": 3, "vgg0.25": 3}
+
+
+class PlainWeights:
+    """Stands in for a SynapseArray: a plain float32 matrix, ``w += dw`` (the ``nodevice`` preset)."""
+
+    def __init__(self, w: np.ndarray) -> None:
+        self.w = np.array(w, dtype=np.float32)
+
+    def weights(self, inference: bool = False, retention_s: float = 0.0) -> np.ndarray:
+        return self.w
+
+    def step(self, dw: np.ndarray, images: int = 0) -> int:
+        self.w += dw
+        return 0
 
 
 class Stepper:
@@ -84,9 +132,13 @@ class Stepper:
         self.preset = preset
         self.batch_size = batch_size
         self.lr = lr
+        device = "float" if preset == NODEVICE else preset
         self.net = build_net(
-            net, preset, seed=seed, width=width, weight_range=weight_range, input_shape=default_input_shape(net)
+            net, device, seed=seed, width=width, weight_range=weight_range, input_shape=default_input_shape(net)
         )
+        if preset == NODEVICE:
+            for layer in self.net.synaptic_layers:
+                layer.array = PlainWeights(layer.array.weights())
         shape = tuple(self.net.input_shape)  # the per-sample layout its forward() expects
         self.opt = SGD(self.net.synaptic_layers, momentum=momentum, weight_decay=wd)
         rng = np.random.default_rng(seed)
@@ -123,15 +175,19 @@ class Stepper:
 
     def run(self, steps: int) -> float:
         """Seconds for `steps` steps."""
-        t0 = time.perf_counter()
+        return self.run_timed(steps)[0]
+
+    def run_timed(self, steps: int) -> tuple[float, float]:
+        """(wall seconds, process CPU seconds) for `steps` steps."""
+        c0, t0 = time.process_time(), time.perf_counter()
         for _ in range(steps):
             self.step()
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, time.process_time() - c0
 
 
 def bench_training(
     nets: Sequence[str] = DEFAULT_NETS,
-    presets: Sequence[str] = DEFAULT_PRESETS,
+    presets: Sequence[str] | None = None,
     *,
     rounds: int = 5,
     steps: int = 20,
@@ -143,10 +199,11 @@ def bench_training(
 ) -> dict[str, Any]:
     """images/s per (net, preset), interleaved in rounds; ratios to `reference` per round.
 
-    BLAS runs with `blas_threads` threads (default 1) during the steps, as in
-    :func:`femsyn.run.train` (``TrainConfig.threads``; needs threadpoolctl, else unchanged).
+    ``presets`` None: :func:`default_presets` of each net. BLAS runs on one thread, as in
+    :func:`femsyn.run.train` (``blas_threads`` is accepted for old callers and ignored: the
+    layers call BLAS from femsyn's own threads).
     """
-    with _blas_limit(blas_threads or 1) as used:
+    with _blas_limit(1) as used:
         out = _bench_training(nets, presets, rounds, steps, warmup, batch_size, reference, progress)
     out["blas_threads"] = used
     return out
@@ -175,45 +232,67 @@ def _bench_training(
 ) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for net in nets:
+        base, width = net_spec(net)
+        net_presets = list(presets) if presets else list(default_presets(net))
         steppers: dict[str, Stepper] = {}
-        for p in presets:
+        for p in net_presets:
             if progress:
                 progress(f"training {net} / {p}: build + warm-up")
-            s = Stepper(net, p, batch_size=batch_size)
-            for _ in range(min(warmup, 1) if net == "vgg" else warmup):
+            s = Stepper(base, p, batch_size=batch_size, width=width)
+            for _ in range(min(warmup, 1) if base == "vgg" else warmup):
                 s.step()
             steppers[p] = s
-        n_steps = max(1, int(round(steps * STEP_SCALE.get(net, 1.0))))
-        per_round: dict[str, list[float]] = {p: [] for p in presets}
-        order = list(presets)
-        n_rounds = min(rounds, ROUND_CAP.get(net, rounds))
+        n_steps = max(1, int(round(steps * STEP_SCALE.get(net, STEP_SCALE.get(base, 1.0)))))
+        per_round: dict[str, list[float]] = {p: [] for p in net_presets}
+        per_cpu: dict[str, list[float]] = {p: [] for p in net_presets}
+        order = list(net_presets)
+        n_rounds = min(rounds, ROUND_CAP.get(net, ROUND_CAP.get(base, rounds)))
         for r in range(n_rounds):
             if progress:
                 progress(f"training {net}: round {r + 1}/{n_rounds}")
             for p in order:
-                sec = steppers[p].run(n_steps)
+                sec, cpu = steppers[p].run_timed(n_steps)
                 per_round[p].append(n_steps * batch_size / sec)
+                per_cpu[p].append(n_steps * batch_size / max(cpu, 1e-9))
             order = order[1:] + order[:1]  # rotate: nobody is always first or last
-        for p in presets:
-            ips = per_round[p]
-            row: dict[str, Any] = {
-                "net": net,
-                "preset": p,
-                "batch_size": batch_size,
-                "steps_per_round": n_steps,
-                "rounds": n_rounds,
-                "cells": steppers[p].cells,
-                "images_per_s": statistics.median(ips),
-                "images_per_s_best": max(ips),
-                "images_per_s_rounds": ips,
-                "step_ms": 1e3 * batch_size / statistics.median(ips),
-            }
-            if reference in per_round and p != reference:
-                ratios = [a / b for a, b in zip(ips, per_round[reference], strict=False)]
-                row[f"ratio_to_{reference}"] = statistics.median(ratios)
-                row[f"ratio_to_{reference}_rounds"] = ratios
-                # step-time overhead of the device model over the float step of the same loop
-                row[f"step_time_vs_{reference}"] = statistics.median(1.0 / q for q in ratios)
-            results.append(row)
+        for p in net_presets:
+            results.append(_row(net, p, steppers[p], per_round, per_cpu, reference, n_steps, n_rounds, batch_size))
         del steppers
     return {"reference": reference, "results": results}
+
+
+def _row(
+    net: str,
+    p: str,
+    stepper: Stepper,
+    per_round: dict[str, list[float]],
+    per_cpu: dict[str, list[float]],
+    reference: str,
+    n_steps: int,
+    n_rounds: int,
+    batch_size: int,
+) -> dict[str, Any]:
+    ips = per_round[p]
+    row: dict[str, Any] = {
+        "net": net,
+        "preset": p,
+        "batch_size": batch_size,
+        "steps_per_round": n_steps,
+        "rounds": n_rounds,
+        "cells": stepper.cells,
+        "images_per_s": statistics.median(ips),
+        "images_per_s_best": max(ips),
+        "images_per_s_rounds": ips,
+        "images_per_cpu_s": statistics.median(per_cpu[p]),
+        "step_ms": 1e3 * batch_size / statistics.median(ips),
+    }
+    if reference in per_round and p != reference:
+        ratios = [a / b for a, b in zip(ips, per_round[reference], strict=False)]
+        row[f"ratio_to_{reference}"] = statistics.median(ratios)
+        row[f"ratio_to_{reference}_rounds"] = ratios
+        # step-time overhead of the device model over the float step of the same loop
+        row[f"step_time_vs_{reference}"] = statistics.median(1.0 / q for q in ratios)
+    if NODEVICE in per_round and p != NODEVICE:
+        # the device model's share of the step: 1 - t(plain weights) / t(this preset), per round
+        row["device_share"] = statistics.median(1.0 - a / b for a, b in zip(ips, per_round[NODEVICE], strict=False))
+    return row

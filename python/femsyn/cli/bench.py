@@ -52,7 +52,7 @@ def _sizes(value: str | None) -> list[int] | None:
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
-    help="Threads for femsyn kernels and BLAS (default: all cores).",
+    help="Threads of femsyn's kernels (default: all cores; BLAS runs on one).",
 )
 @click.option(
     "--sizes",
@@ -64,9 +64,14 @@ def _sizes(value: str | None) -> list[int] | None:
 )
 @click.option(
     "--nets",
-    help="Networks to time, comma-separated, or 'none' (default lenet,mlp,vgg; quick: lenet,mlp).",
+    help="Networks to time, comma-separated, or 'none'; vgg0.5 = VGG-8 at width 0.5 "
+    "(default lenet,mlp,vgg0.25,vgg0.5; quick: lenet,mlp).",
 )
-@click.option("--presets", help="Synapse presets to time (default float,ideal-6b,femfet-6b).")
+@click.option(
+    "--presets",
+    help="Synapse presets to time, plus 'nodevice' (plain weights) for the device's share "
+    "(default nodevice,float and the 6-bit designs for lenet/mlp, the 8-bit ones for vgg).",
+)
 @click.option(
     "--rounds",
     type=click.IntRange(min=1),
@@ -106,7 +111,6 @@ def command(
     Timings on a shared or busy machine are noisy: compare the ratios within one run.
     """
     from femsyn import bench
-    from femsyn.bench.training import DEFAULT_PRESETS
 
     kernel_list, net_list, preset_list = _checked_lists(kernels, nets, presets)
 
@@ -118,7 +122,7 @@ def command(
         sizes=_sizes(sizes),
         kernels=bench.KERNELS if kernel_list is None else kernel_list,
         nets=None if net_list is None else net_list,
-        presets=preset_list or list(DEFAULT_PRESETS),
+        presets=preset_list or None,
         rounds=rounds,
         steps=steps,
         batch_size=batch_size,
@@ -143,18 +147,21 @@ def _checked_lists(
 ) -> tuple[list[str] | None, list[str] | None, list[str] | None]:
     """The --kernels / --nets / --presets lists (None: not given), every name checked."""
     from femsyn.bench import KERNELS
+    from femsyn.bench.training import NODEVICE, net_spec
     from femsyn.device import presets as all_presets
-    from femsyn.nn.nets import net_names
 
     kernel_list = _csv(kernels)
     if kernel_list:
         _check_names(kernel_list, KERNELS, "kernel", "--kernels")
     net_list = _csv(nets)
-    if net_list:
-        _check_names(net_list, net_names(), "net", "--nets")
+    for n in net_list or []:
+        try:
+            net_spec(n)  # a registered net or a VGG width such as vgg0.5
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--nets") from None
     preset_list = _csv(presets)
     if preset_list:
-        _check_names(preset_list, all_presets(), "preset", "--presets")
+        _check_names(preset_list, [*all_presets(), NODEVICE], "preset", "--presets")
     return kernel_list, net_list, preset_list
 
 

@@ -185,7 +185,7 @@ def _default_out(values: dict[str, Any]) -> str:
     "--threads",
     type=int,
     default=None,
-    help="Threads for the Rust kernels and BLAS.  [default: Rust: all cores, BLAS: 1]",
+    help="Threads of femsyn's kernels (results do not depend on it; BLAS runs on 1).  [default: all cores]",
 )
 @click.option("--no-progress", is_flag=True, default=False, help="No progress bar.")
 @click.option(

@@ -1,9 +1,13 @@
 """Layers of a femsyn network: the weights of every weighted layer live in a SynapseArray.
 
-Image activations inside a network use the channel-major layout (C, N, H, W): a convolution
-is then one im2col gather (numpy stride tricks, contiguous rows) and one float32 GEMM whose
-result already has that layout; there are no Python loops over images or pixels, and no
-transposes between layers. ``Sequential.predict``/``accuracy`` take the usual (N, C, H, W).
+Image activations inside a network are channels-last (N, H, W, C). A convolution is one call
+of a Rust kernel (:mod:`femsyn.nn.kernels`): patch rows gathered per output pixel (runs of
+``k * C`` contiguous values), a GEMM whose long dimension is the pixel count and whose result is
+already the (N, Ho, Wo, O) output, bias and ReLU applied while the block is in cache; backward
+recomputes the patches instead of keeping them. There are no Python loops over images or
+pixels and no transposes between layers (``Flatten`` reorders features once, to PyTorch's
+(C, H, W) order). A ``ReLU`` right after a ``Conv2d``/``Linear`` is fused into it by
+``Sequential``. ``Sequential.predict``/``accuracy`` take the usual (N, C, H, W).
 
 Weights and the device:
 
@@ -14,8 +18,9 @@ Weights and the device:
   exactly by the optimizer and never quantized.
 
 Per training step the network reads ``arr.weights()`` once per layer (``load_weights``),
-caches them for the forward and backward pass, computes the gradients in float32 with BLAS,
-and the optimizer sends one ``arr.step(dw, images=batch)`` per layer.
+caches them for the forward and backward pass, computes the gradients in float32 (float64
+inputs and weights run in float64, for gradient checks), and the optimizer sends one
+``arr.step(dw, images=batch)`` per layer. Every result is bit-identical for any thread count.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+
+from femsyn.nn import kernels as K
 
 __all__ = [
     "Layer",
@@ -84,6 +90,19 @@ class SynapticLayer(Layer):
         self.b = np.zeros(self.rows, dtype=np.float32)
         self.grad_w: np.ndarray | None = None
         self.grad_b: np.ndarray | None = None  # None for a bias-free layer: it has no bias
+        self.relu = False  # a following ReLU fused into this layer (set by Sequential)
+        self._x: np.ndarray | None = None
+        self._y: np.ndarray | None = None  # output, kept for the fused ReLU's mask
+
+    def _bias_for(self, x: np.ndarray) -> np.ndarray | None:
+        return self.b.astype(x.dtype, copy=False) if self.use_bias else None
+
+    def _keep(self, train: bool, x: np.ndarray, y: np.ndarray) -> None:
+        if train:
+            self._x, self._y = x, (y if self.relu else None)
+
+    def clear_cache(self) -> None:
+        self._x = self._y = None
 
     @property
     def fan_in(self) -> int:
@@ -128,30 +147,23 @@ class Linear(SynapticLayer):
         self.out_features = int(out_features)
         self.rows, self.cols = self.out_features, self.in_features
         super().__init__(bias)
-        self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"{self.name or 'Linear'}: expected input (N, {self.in_features}), got {x.shape}")
-        y = x @ self.w.T
-        if self.use_bias:
-            y += self.b
-        if train:
-            self._x = x
+        y = K.linear_forward(x, np.asarray(self.w, dtype=x.dtype), self._bias_for(x), self.relu)
+        self._keep(train, x, y)
         return y
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        self.grad_w = grad.T @ self._x
-        self.grad_b = grad.sum(axis=0) if self.use_bias else None
-        if not need_input_grad:
-            return None
-        return grad @ self.w
+        x = self._x
+        self.grad_w, self.grad_b, dx = K.linear_backward(
+            x, np.asarray(self.w, dtype=x.dtype), self._y, grad, self.use_bias, need_input_grad
+        )
+        return dx
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.out_features,)
-
-    def clear_cache(self) -> None:
-        self._x = None
 
     def __repr__(self) -> str:
         extra = "" if self.use_bias else ", bias=False"
@@ -159,11 +171,11 @@ class Linear(SynapticLayer):
 
 
 class Conv2d(SynapticLayer):
-    """2-D convolution on channel-major (C, N, H, W) input: im2col (``as_strided``) + one GEMM.
+    """2-D convolution on channels-last (N, H, W, C) input: im2col + GEMM in one Rust kernel.
 
-    The patch matrix is built transposed, ``cols_T[(c, i, j), (n, y, x)]``, so the GEMM
-    ``W @ cols_T`` directly yields the (out, N, Ho, Wo) output with no transpose.
-    Weights are ``W[out, in*k*k]`` (ordering out, in, kh, kw, as in PyTorch).
+    Weights are ``W[out, in*k*k]`` (ordering out, in, kh, kw, as in PyTorch); the kernel wants
+    the patch columns in (kh, kw, in) order, so W is permuted once per forward (a copy of the
+    small weight matrix, not of the activations) and the weight gradient permuted back.
     """
 
     def __init__(
@@ -191,9 +203,7 @@ class Conv2d(SynapticLayer):
         self.padding = int(padding)
         self.rows, self.cols = self.out_channels, self.in_channels * self.k * self.k
         super().__init__(bias)
-        self._cols_t: np.ndarray | None = None
-        self._in_shape: tuple[int, ...] | None = None
-        self._pad_buf: np.ndarray | None = None
+        self._wp: np.ndarray | None = None
 
     def _out_hw(self, h: int, w: int) -> tuple[int, int]:
         ho = (h + 2 * self.padding - self.k) // self.stride + 1
@@ -202,79 +212,32 @@ class Conv2d(SynapticLayer):
             raise ValueError(f"{self.name or 'Conv2d'}: input {h}x{w} too small for kernel {self.k}")
         return ho, wo
 
-    def _padded(self, x: np.ndarray) -> np.ndarray:
-        p = self.padding
-        if p == 0:
-            return x
-        c, n, h, w = x.shape
-        shape = (c, n, h + 2 * p, w + 2 * p)
-        buf = self._pad_buf
-        if buf is None or buf.shape != shape or buf.dtype != x.dtype:
-            # The zero border is written once and never touched again: reuse the buffer.
-            buf = np.zeros(shape, dtype=x.dtype)
-            self._pad_buf = buf
-        buf[:, :, p : p + h, p : p + w] = x
-        return buf
-
-    def im2col_t(self, x: np.ndarray) -> np.ndarray:
-        """(C, N, H, W) -> transposed patch matrix (C*k*k, N*Ho*Wo), one gather copy."""
-        c, n, h, w = x.shape
-        ho, wo = self._out_hw(h, w)
-        xp = self._padded(x)
-        sc, sn, sh, sw = xp.strides
-        s = self.stride
-        view = as_strided(
-            xp,
-            shape=(c, self.k, self.k, n, ho, wo),
-            strides=(sc, sh, sw, sn, sh * s, sw * s),
-            writeable=False,
-        )
-        return view.reshape(c * self.k * self.k, n * ho * wo)
+    def _permuted(self, dtype: np.dtype) -> np.ndarray:
+        """W[out, (in, kh, kw)] -> W[out, (kh, kw, in)], contiguous, in the input's dtype."""
+        o, c, k = self.out_channels, self.in_channels, self.k
+        w = np.asarray(self.w, dtype=dtype).reshape(o, c, k, k)
+        return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(o, k * k * c)
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        if x.ndim != 4 or x.shape[0] != self.in_channels:
+        if x.ndim != 4 or x.shape[3] != self.in_channels:
             raise ValueError(
-                f"{self.name or 'Conv2d'}: expected (C, N, H, W) input with C={self.in_channels}, got {x.shape}"
+                f"{self.name or 'Conv2d'}: expected (N, H, W, C) input with C={self.in_channels}, got {x.shape}"
             )
-        _, n, h, w = x.shape
-        ho, wo = self._out_hw(h, w)
-        cols_t = self.im2col_t(x)
-        y = self.w @ cols_t
-        if self.use_bias:
-            y += self.b[:, None]
+        self._out_hw(x.shape[1], x.shape[2])
+        wp = self._permuted(x.dtype)
+        y = K.conv2d_forward(x, wp, self.k, self.stride, self.padding, self._bias_for(x), self.relu)
+        self._keep(train, x, y)
         if train:
-            self._cols_t = cols_t
-            self._in_shape = x.shape
-        return y.reshape(self.out_channels, n, ho, wo)
+            self._wp = wp
+        return y
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        c, n, h, w = self._in_shape
-        ho, wo = self._out_hw(h, w)
-        g2 = grad.reshape(self.out_channels, n * ho * wo)
-        self.grad_w = g2 @ self._cols_t.T
-        self.grad_b = g2.sum(axis=1) if self.use_bias else None
-        if not need_input_grad:
-            return None
-        p, s, k = self.padding, self.stride, self.k
-        if c * k * k == 1:
-            # A single patch row makes the GEMM a GEMV, whose rounding can depend on the column
-            # position: keep the (N, H, W) column order there.
-            d1 = (self.w.T @ g2).reshape(c, n, ho, wo)
-            dx1 = np.zeros((c, n, h + 2 * p, w + 2 * p), dtype=d1.dtype)
-            dx1[:, :, 0 : s * ho : s, 0 : s * wo : s] += d1
-            return dx1[:, :, p : p + h, p : p + w]
-        # col2im runs in an image-minor (C, H, W, N) layout: the k*k strided adds then work on
-        # contiguous runs of wo*N values instead of rows of wo. The GEMM computes the same dot
-        # products (its columns are only permuted to (y, x, n) order) and every input pixel
-        # receives its k*k contributions in the same order, so the result is bit-identical.
-        g_t = np.ascontiguousarray(grad.reshape(self.out_channels, n, ho, wo).transpose(0, 2, 3, 1))
-        dcols = (self.w.T @ g_t.reshape(self.out_channels, ho * wo * n)).reshape(c, k, k, ho, wo, n)
-        dxp = np.zeros((c, h + 2 * p, w + 2 * p, n), dtype=dcols.dtype)
-        # col2im: one vectorized add per kernel offset (k*k of them), not per pixel.
-        for i in range(k):
-            for j in range(k):
-                dxp[:, i : i + s * ho : s, j : j + s * wo : s] += dcols[:, i, j]
-        return np.ascontiguousarray(dxp[:, p : p + h, p : p + w].transpose(0, 3, 1, 2))
+        o, c, k = self.out_channels, self.in_channels, self.k
+        gw, self.grad_b, dx = K.conv2d_backward(
+            self._x, self._wp, self._y, grad, k, self.stride, self.padding, self.use_bias, need_input_grad
+        )
+        self.grad_w = np.ascontiguousarray(gw.reshape(o, k, k, c).transpose(0, 3, 1, 2)).reshape(o, c * k * k)
+        return dx
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         _, h, w = input_shape
@@ -282,7 +245,8 @@ class Conv2d(SynapticLayer):
         return (self.out_channels, ho, wo)
 
     def clear_cache(self) -> None:
-        self._cols_t = None
+        super().clear_cache()
+        self._wp = None
 
     def __repr__(self) -> str:
         return (
@@ -293,17 +257,10 @@ class Conv2d(SynapticLayer):
 
 
 class _Pool2x2(Layer):
-    """2x2 / stride-2 pooling by reshape (odd trailing rows/cols are dropped, as in PyTorch)."""
+    """2x2 / stride-2 pooling of (N, H, W, C) input (odd trailing rows/cols are dropped, as in PyTorch)."""
 
     def __init__(self) -> None:
         self._in_shape: tuple[int, ...] | None = None
-
-    def _rows(self, x: np.ndarray) -> np.ndarray:
-        """(C, N, H, W) -> (C*N*Ho, 2, Wo, 2) view (a copy only for odd H or W)."""
-        c, n, h, w = x.shape
-        if h % 2 or w % 2:
-            x = x[:, :, : h - h % 2, : w - w % 2]
-        return x.reshape(c * n * (h // 2), 2, w // 2, 2)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         c, h, w = input_shape
@@ -311,50 +268,30 @@ class _Pool2x2(Layer):
             raise ValueError(f"{type(self).__name__}: input {h}x{w} too small for 2x2 pooling")
         return (c, h // 2, w // 2)
 
-    def _out4(self, y: np.ndarray) -> np.ndarray:
-        c, n, h, w = self._in_shape
-        return y.reshape(c, n, h // 2, w // 2)
-
-    def _uncrop(self, d4: np.ndarray) -> np.ndarray:
-        c, n, h, w = self._in_shape
-        g = d4.reshape(c, n, h - h % 2, w - w % 2)
-        if h % 2 or w % 2:
-            full = np.zeros((c, n, h, w), dtype=g.dtype)
-            full[:, :, : h - h % 2, : w - w % 2] = g
-            return full
-        return g
-
 
 class MaxPool2d(_Pool2x2):
-    """2x2 max pooling, stride 2. Exact ties (equal maxima in a window) share the gradient."""
+    """2x2 max pooling, stride 2 (Rust kernel). The first of equal maxima in a window (row-major
+    order) gets the gradient, as in PyTorch; backward is one pass over the input gradient."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._r: np.ndarray | None = None
-        self._y: np.ndarray | None = None
+        self._arg: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         self._in_shape = x.shape
-        r = self._rows(x)
-        a = np.maximum(r[:, 0], r[:, 1])
-        y = np.maximum(a[:, :, 0], a[:, :, 1])
+        y, arg = K.maxpool2_forward(x)
         if train:
-            self._r, self._y = r, y
-        return self._out4(y)
+            self._arg = arg
+        return y
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         if not need_input_grad:
             return None
-        r, y = self._r, self._y
-        g = grad.reshape(y.shape)
-        d = np.empty(r.shape, dtype=grad.dtype)
-        for a in (0, 1):
-            for b in (0, 1):
-                np.multiply(g, r[:, a, :, b] == y, out=d[:, a, :, b])
-        return self._uncrop(d)
+        _, h, w, _ = self._in_shape
+        return K.maxpool2_backward(grad, self._arg, h, w)
 
     def clear_cache(self) -> None:
-        self._r = self._y = None
+        self._arg = None
 
     def __repr__(self) -> str:
         return "MaxPool2d(2)"
@@ -365,29 +302,39 @@ class AvgPool2d(_Pool2x2):
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         self._in_shape = x.shape
-        r = self._rows(x)
-        a = r[:, 0] + r[:, 1]
-        y = a[:, :, 0] + a[:, :, 1]
+        n, h, w, c = x.shape
+        r = x[:, : h - h % 2, : w - w % 2].reshape(n, h // 2, 2, w // 2, 2, c)
+        a = r[:, :, 0] + r[:, :, 1]
+        y = a[:, :, :, 0] + a[:, :, :, 1]
         y *= y.dtype.type(0.25)
-        return self._out4(y)
+        return y
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         if not need_input_grad:
             return None
-        c, n, h, w = self._in_shape
-        g = (grad * grad.dtype.type(0.25)).reshape(c * n * (h // 2), 1, w // 2, 1)
-        d = np.broadcast_to(g, (g.shape[0], 2, w // 2, 2))
-        return self._uncrop(np.ascontiguousarray(d))
+        n, h, w, c = self._in_shape
+        g = (grad * grad.dtype.type(0.25))[:, :, None, :, None, :]
+        d = np.zeros((n, h, w, c), dtype=grad.dtype)
+        d[:, : h - h % 2, : w - w % 2] = np.broadcast_to(g, (n, h // 2, 2, w // 2, 2, c)).reshape(
+            n, h - h % 2, w - w % 2, c
+        )
+        return d
 
     def __repr__(self) -> str:
         return "AvgPool2d(2)"
 
 
 class ReLU(Layer):
+    """max(x, 0). Right after a Conv2d/Linear, ``Sequential`` fuses it into that layer (which
+    then applies it and masks the gradient); this layer is then the identity both ways."""
+
     def __init__(self) -> None:
         self._y: np.ndarray | None = None
+        self.fused = False
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        if self.fused:
+            return x
         y = np.maximum(x, 0, dtype=x.dtype)
         if train:
             self._y = y
@@ -396,6 +343,8 @@ class ReLU(Layer):
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         if not need_input_grad:
             return None
+        if self.fused:
+            return grad
         return grad * (self._y > 0)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -409,7 +358,7 @@ class ReLU(Layer):
 
 
 class Flatten(Layer):
-    """(C, N, H, W) -> (N, C*H*W) (features ordered c, y, x as in PyTorch); 2-D input passes through."""
+    """(N, H, W, C) -> (N, C*H*W), features ordered (c, y, x) as in PyTorch; 2-D input passes through."""
 
     def __init__(self) -> None:
         self._in_shape: tuple[int, ...] | None = None
@@ -419,16 +368,16 @@ class Flatten(Layer):
         if x.ndim == 2:
             return x
         if x.ndim != 4:
-            raise ValueError(f"{self.name or 'Flatten'}: expected (C, N, H, W) or (N, F) input, got {x.shape}")
-        return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
+            raise ValueError(f"{self.name or 'Flatten'}: expected (N, H, W, C) or (N, F) input, got {x.shape}")
+        return np.ascontiguousarray(x.transpose(0, 3, 1, 2)).reshape(x.shape[0], -1)
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         if not need_input_grad:
             return None
         if len(self._in_shape) == 2:
             return grad
-        c, n, h, w = self._in_shape
-        return np.ascontiguousarray(grad.reshape(n, c, h, w).transpose(1, 0, 2, 3))
+        n, h, w, c = self._in_shape
+        return np.ascontiguousarray(grad.reshape(n, c, h, w).transpose(0, 2, 3, 1))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (int(np.prod(input_shape)),)
@@ -501,6 +450,14 @@ class Sequential:
             except ValueError as e:
                 raise ValueError(f"layer {layer.name} ({layer!r}): {e}") from None
         self.output_shape = shape
+        self._fuse_relus()
+
+    def _fuse_relus(self) -> None:
+        """Fuse each ReLU that directly follows a Conv2d/Linear into it (each used once here)."""
+        ids = [id(layer) for layer in self.layers]
+        for a, b in zip(self.layers, self.layers[1:]):
+            if isinstance(a, SynapticLayer) and isinstance(b, ReLU) and ids.count(id(a)) == ids.count(id(b)) == 1:
+                a.relu, b.fused = True, True
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
@@ -537,19 +494,21 @@ class Sequential:
         return [layer.load_weights(inference=inference, retention_s=retention_s) for layer in self.synaptic_layers]
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        """Forward pass on internal-layout input ((C, N, H, W) images or (N, F) features)."""
-        for layer in self.layers:
-            x = layer.forward(x, train)
+        """Forward pass on internal-layout input ((N, H, W, C) images or (N, F) features)."""
+        with K.single_threaded_blas():
+            for layer in self.layers:
+                x = layer.forward(x, train)
         return x
 
     def backward(self, grad: np.ndarray) -> None:
         """Backpropagate; the input gradient of the first weighted layer is not computed."""
         first_weighted = next((i for i, layer in enumerate(self.layers) if isinstance(layer, SynapticLayer)), 0)
-        for i in range(len(self.layers) - 1, -1, -1):
-            need = i > first_weighted
-            grad = self.layers[i].backward(grad, need_input_grad=need)
-            if not need:
-                break
+        with K.single_threaded_blas():
+            for i in range(len(self.layers) - 1, -1, -1):
+                need = i > first_weighted
+                grad = self.layers[i].backward(grad, need_input_grad=need)
+                if not need:
+                    break
 
     def clear_cache(self) -> None:
         for layer in self.layers:
@@ -570,7 +529,7 @@ class Sequential:
 
 
 def to_internal(x: np.ndarray) -> np.ndarray:
-    """(N, C, H, W) -> contiguous float32 (C, N, H, W); (N, F) passes through (as float32)."""
+    """(N, C, H, W) -> contiguous float32 (N, H, W, C); (N, F) passes through (as float32)."""
     if x.ndim == 4:
-        return np.ascontiguousarray(x.transpose(1, 0, 2, 3), dtype=np.float32)
+        return np.ascontiguousarray(x.transpose(0, 2, 3, 1), dtype=np.float32)
     return np.asarray(x, dtype=np.float32)

@@ -66,20 +66,15 @@ class SGD:
 
     def step(self, lr: float, images: int) -> list[int]:
         """Apply one update to every layer; returns the MSB writes each array reported."""
-        mu, wd = np.float32(self.momentum), np.float32(self.weight_decay)
-        neg_lr = np.float32(-lr)
+        from femsyn.nn.kernels import sgd_step
+
         writes = []
         for layer, vw, vb, dw in zip(self.layers, self.v_w, self.v_b, self._dw):
-            vw *= mu
-            vw += layer.grad_w
-            if wd:
-                # dw used as scratch: wd * w
-                np.multiply(layer.w, wd, out=dw)
-                vw += dw
-            np.multiply(vw, neg_lr, out=dw)
+            # one pass over the cells (the float32 steps of vw = mu*vw + grad + wd*w, dw = -lr*vw)
+            sgd_step(vw, layer.grad_w, layer.w, dw, self.momentum, self.weight_decay, lr)
             writes.append(int(layer.array.step(dw, images=int(images))))
             if layer.use_bias:
-                vb *= mu
+                vb *= np.float32(self.momentum)
                 vb += layer.grad_b
                 layer.b -= np.float32(lr) * vb
         return writes

@@ -12,7 +12,7 @@ def augment_batch(x: np.ndarray, rng: np.random.Generator, pad: int = 4, flip: b
 
     ``x`` is a (N, C, H, W) batch of normalized images (zero padding = the dataset mean colour,
     since the inputs are mean-subtracted); returns the augmented batch in the internal
-    channel-major layout (C, N, H, W), float32, contiguous: one fancy-index gather, no loop.
+    channels-last layout (N, H, W, C), float32, contiguous: one fancy-index gather, no loop.
     Draws, in this order, N row offsets, N column offsets (``integers(0, 2*pad+1)``) and, if
     ``flip``, N flip bits (``random() < 0.5``) from ``rng``.
     """
@@ -31,8 +31,8 @@ def augment_batch(x: np.ndarray, rng: np.random.Generator, pad: int = 4, flip: b
     else:
         cols = dx[:, None] + ar
     return xp[
-        np.arange(n)[None, :, None, None],
-        np.arange(c)[:, None, None, None],
-        rows[None, :, :, None],
-        cols[None, :, None, :],
+        np.arange(n)[:, None, None, None],
+        np.arange(c)[None, None, None, :],
+        rows[:, :, None, None],
+        cols[:, None, :, None],
     ]

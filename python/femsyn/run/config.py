@@ -106,7 +106,8 @@ class TrainConfig:
     progress: bool = True
     resume: bool = False  # continue the run in `out` from its checkpoint
     stop_after_epochs: int | None = None  # stop after this many epochs in this call (resumable)
-    threads: int | None = None  # Rust kernel threads (femsyn.set_num_threads)
+    # femsyn's threads (femsyn.set_num_threads; None: all cores); results do not depend on it
+    threads: int | None = None
     eval_batch_size: int = 500
 
     def __post_init__(self) -> None:

@@ -49,7 +49,7 @@ def evaluate_checkpoint(
     ``retention_s`` defaults to the run's own. Raises ValueError when the data found now
     gives a different evaluation split than the run used.
     """
-    with blas_threads(None):
+    with blas_threads():
         return _evaluate_checkpoint(path, retention_s, data_dir, eval_batch_size)
 
 

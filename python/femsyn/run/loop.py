@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from femsyn.nn.kernels import numerics
 from femsyn.nn.layers import Sequential, softmax_cross_entropy, to_internal
 from femsyn.nn.optim import SGD, lr_at
 from femsyn.run.augment import augment_batch
@@ -51,13 +52,13 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
 
     Raises TrainingDivergedError on a NaN/inf loss, ValueError / FileNotFoundError on bad
     inputs (unknown names, missing data, a run directory that already holds a different run).
-    ``config.threads`` sets the Rust kernel threads; BLAS runs with that many threads (default 1)
-    during the call.
+    ``config.threads`` sets femsyn's threads (default: all cores); results are bit-identical for
+    any thread count. BLAS runs on one thread during the call (the layers parallelize themselves).
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"train() needs a TrainConfig, got {type(config).__name__}")
     set_threads(config.threads)
-    with blas_threads(config.threads):
+    with blas_threads():
         return _TrainingRun(config, net).run()
 
 
@@ -116,6 +117,14 @@ class _TrainingRun:
         self.start_epoch, self.step_count = int(state["epoch"]), int(state["step"])
         self.wall_prev, self.train_s = float(state["wall_s"]), float(state["train_s"])
         self.train_images = int(state["train_images"])
+        then, now = state.get("numerics"), numerics()
+        if then is not None and then != now:
+            changed = ", ".join(f"{k}: {then.get(k)!r} -> {now.get(k)!r}" for k in now if then.get(k) != now.get(k))
+            self.diagnostics.warn(
+                "numerics",
+                f"resuming with other numerics than the run started with ({changed}): the rest of the run "
+                f"will not be bit-identical to an uninterrupted one (the BLAS kernel changes rounding)",
+            )
 
     def _schedule(self) -> None:
         """Steps per epoch, the learning-rate schedule's length, and the epochs of this call."""
@@ -249,6 +258,7 @@ class _TrainingRun:
                 "train_s": self.train_s,
                 "train_images": self.train_images,
                 "split": dict(self.data.split),
+                "numerics": numerics(),
             },
         )
 

@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 from femsyn._version import __version__
+from femsyn.nn.kernels import numerics
 from femsyn.nn.layers import Sequential
 from femsyn.run.config import TrainConfig
 from femsyn.run.evaluation import Evaluator
@@ -58,6 +59,7 @@ def final_summary(
         "device": device_dict(device),
         "config": {**config.to_dict(), "device": device_dict(device)},
         "split": dict(data.split),
+        "numerics": numerics(),  # BLAS kernel etc.: with the config, what fixes every bit
         "accuracy": {
             "train_weights": acc_train,
             "msb_only": acc_msb,

@@ -1,4 +1,4 @@
-"""Threads of a run: the Rust kernels' pool and BLAS (one thread by default, see why below)."""
+"""Threads of a run: femsyn's pool (all cores by default; results never depend on it) and BLAS (one)."""
 
 from __future__ import annotations
 
@@ -18,17 +18,18 @@ def set_threads(n: int | None) -> None:
 
 
 @contextlib.contextmanager
-def blas_threads(n: int | None) -> Iterator[None]:
-    """Limit BLAS to ``n`` threads (default 1) while training/evaluating, if threadpoolctl is installed.
+def blas_threads(n: int | None = None) -> Iterator[None]:
+    """BLAS on one thread while training/evaluating (``n`` is ignored: kept for callers).
 
-    The GEMMs of a batch-64 LeNet step are too small for a multi-threaded BLAS to pay off, and
-    its spinning threads collide with the Rust kernels' threads and with other processes: on a
-    busy 2-core machine 2 BLAS threads measured 4x slower than 1 (987 vs 3914 images/s).
+    The layers call BLAS from femsyn's own threads, one fixed block of a layer per call, so a
+    step uses every core without BLAS threads; a threaded BLAS would sum in another order (results
+    would depend on its thread count) and its spinning threads collide with femsyn's and with
+    other processes (on a busy 2-core machine 2 BLAS threads measured 4x slower than 1).
     """
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional dependency
+    except ImportError:  # pragma: no cover - a declared dependency
         yield
         return
-    with threadpool_limits(limits=int(n or 1), user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"):
         yield

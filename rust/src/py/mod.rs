@@ -5,10 +5,12 @@
 //! value a `ValueError`. Non-contiguous arrays are accepted and copied once.
 //!
 //! One module per concern: `convert` (values, devices, numpy views), `array` (the
-//! `SynapseArray` class), `state` (state-dict import); this file registers the module.
+//! `SynapseArray` class), `state` (state-dict import), `nn` (the layer kernels); this file
+//! registers the module.
 
 mod array;
 mod convert;
+mod nn;
 mod state;
 
 use convert::device_from_py;
@@ -61,5 +63,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(device_fields, m)?)?;
     m.add("STATE_FORMAT", STATE_FORMAT)?;
+    nn::register(m)?;
     Ok(())
 }
