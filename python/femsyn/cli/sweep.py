@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from typing import Any
@@ -137,9 +136,10 @@ def _run(
 def _dry_run(plan: Any, workers: int | None, scheduler: str | None) -> None:
     """The points, what DIR holds of each, and the estimated time (nothing is trained)."""
     from femsyn.study.sweep.estimate import estimate, fmt_duration
+    from femsyn.study.sweep.execute import cores
     from femsyn.study.sweep.spec import fmt_value
 
-    est = estimate(plan, workers or os.cpu_count() or 1)
+    est = estimate(plan, workers or cores())
     keys = [a.key for a in plan.spec.axes]
     head = ["#", *keys, "seed", "run", "state", "time"]
     body = []

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from femsyn._core import get_num_threads, set_num_threads
 from femsyn.run import TrainConfig, train
+from femsyn.study.sweep.execute import cores
 from femsyn.study.sweep.plan import Plan, Run
 
 __all__ = ["CALIBRATION_STEPS", "EVAL_COST", "Estimate", "estimate", "fmt_duration"]
@@ -129,7 +130,7 @@ def estimate(plan: Plan, workers: int) -> Estimate:
     run_s = {r.name: run_seconds(r, speeds[_kind(r.config)].images_per_s) for r in pending}
     n = max(1, min(workers, len(pending)))
     sweep_s = _makespan(list(run_s.values()), n) + (STARTUP_S if pending else 0.0)
-    return Estimate(run_s, sum(run_s.values()), sweep_s, n, tuple(speeds.values()), load, os.cpu_count() or 1)
+    return Estimate(run_s, sum(run_s.values()), sweep_s, n, tuple(speeds.values()), load, cores())
 
 
 def _makespan(times: Sequence[float], workers: int) -> float:

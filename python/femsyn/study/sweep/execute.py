@@ -24,12 +24,20 @@ from typing import Any
 from femsyn.study.sweep.plan import Run
 from femsyn.study.sweep.task import run_task
 
-__all__ = ["WORKER_ENV", "SweepSetupError", "execute", "open_client"]
+__all__ = ["WORKER_ENV", "SweepSetupError", "cores", "execute", "open_client"]
 
 WORKER_ENV = {"FEMSYN_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 _INSTALL = "pip install 'femsyn[sweep]'"
 
 Done = Callable[[Run, dict[str, Any]], None]
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 class SweepSetupError(RuntimeError):
@@ -68,7 +76,7 @@ def open_client(
         finally:
             c.close()
         return
-    n = max(1, min(workers or os.cpu_count() or 1, n_runs))
+    n = max(1, min(workers or cores(), n_runs))
     # a task whose worker died is retried by the sweep (once), not by the scheduler
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         cluster = LocalCluster(
