@@ -120,3 +120,14 @@ def test_resume_needs_only_out_and_matches_an_uninterrupted_run(tmp_path) -> Non
     # a flag that contradicts the saved run is refused, naming the field
     clash = CliRunner().invoke(main, ["train", "--out", str(split), "--resume", "--epochs", "5"])
     assert clash.exit_code != 0 and "epochs" in clash.output
+
+
+def test_hidden_flag_builds_the_neurosim_mlp_and_rejects_bad_values(tmp_path) -> None:
+    out = tmp_path / "run"
+    r = CliRunner().invoke(main, ["train", *FAST, "--hidden", "100", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert [(layer["rows"], layer["cols"]) for layer in summary["layers"]] == [(100, 784), (10, 100)]
+    assert summary["config"]["hidden"] == [100]
+    r = CliRunner().invoke(main, ["train", *FAST, "--hidden", "100,x", "--out", str(tmp_path / "bad")])
+    assert r.exit_code == 2 and "--hidden" in r.output and "Traceback" not in r.output

@@ -217,3 +217,19 @@ def test_bias_free_layers_gradients_and_no_bias_added() -> None:
         assert abs((lp - lm) / (2 * eps) - layer.grad_w[i]) < 1e-6
         assert layer.grad_b is None  # no bias, no bias gradient (and no wasted sum per step)
     assert "bias=False" in repr(net.synaptic_layers[0]) and params
+
+
+def test_mlp_hidden_sizes_and_errors() -> None:
+    from femsyn.nn.nets import build_net
+
+    net = build_net("mlp", hidden=[100])
+    assert [(layer.rows, layer.cols) for layer in net.synaptic_layers] == [(100, 784), (10, 100)]
+    assert [(layer.rows, layer.cols) for layer in build_net("mlp").synaptic_layers] == [
+        (256, 784),
+        (128, 256),
+        (10, 128),
+    ]
+    with pytest.raises(ValueError, match="hidden"):
+        build_net("mlp", hidden=[0])
+    with pytest.raises(ValueError, match="only for the mlp"):
+        build_net("lenet", hidden=[100])

@@ -367,3 +367,11 @@ def test_layer_counters_sum_every_layer() -> None:
     out = sum_counters(layers)
     assert out["msb_writes"] == 7 and out["carries"] == 10 and out["images"] == 64
     assert out["lsb_discarded_pulses"] == 3.5
+
+
+def test_hidden_is_an_mlp_option_validated_by_trainconfig() -> None:
+    assert TrainConfig(net="mlp", hidden=(100,)).hidden == [100]
+    with pytest.raises(ValueError, match="hidden"):
+        TrainConfig(net="lenet", hidden=[100])
+    with pytest.raises(ValueError, match="hidden"):
+        TrainConfig(net="mlp", hidden=[100, "x"])

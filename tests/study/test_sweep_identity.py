@@ -30,6 +30,7 @@ HASHED = {
     "train_limit",
     "val_size",
     "width",
+    "hidden",
     "weight_range",
     "bias",
     "trace_cells",

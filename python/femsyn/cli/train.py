@@ -30,6 +30,7 @@ _VALUE_OPTIONS = {
     "weight_decay": "weight_decay",
     "seed": "seed",
     "width": "width",
+    "hidden": "hidden",
     "weight_range": "weight_range",
     "train_limit": "train_limit",
     "val_size": "val_size",
@@ -42,6 +43,19 @@ _VALUE_OPTIONS = {
     "bias": "bias",
     "augment": "augment",
 }
+
+
+def parse_hidden(value: str | None) -> list[int] | None:
+    """``--hidden 256,128`` -> [256, 128] (click reports a bad value as a usage error)."""
+    if value is None:
+        return None
+    try:
+        sizes = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise click.BadParameter(f"{value!r}: expected comma-separated integers >= 1, e.g. 100 or 256,128")
+    return sizes
 
 
 def build_config(params: dict[str, Any], config_file: str | None) -> TrainConfig:
@@ -120,6 +134,13 @@ def _default_out(values: dict[str, Any]) -> str:
     help="Run seed (data order, init, device noise).  [default: 0]",
 )
 @click.option("--width", type=float, default=None, help="Channel/hidden-size multiplier.  [default: 1]")
+@click.option(
+    "--hidden",
+    type=str,
+    default=None,
+    callback=lambda ctx, param, value: parse_hidden(value),
+    help="mlp only: hidden layer sizes, comma-separated (100 = NeuroSim's 784-100-10).  [default: 256,128]",
+)
 @click.option(
     "--weight-range",
     type=float,

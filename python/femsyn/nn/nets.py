@@ -17,7 +17,7 @@ from typing import Any
 
 from femsyn.nn.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
 
-__all__ = ["lenet", "mlp", "vgg", "NETS", "net_names", "build_net"]
+__all__ = ["lenet", "mlp", "vgg", "MLP_HIDDEN", "NETS", "net_names", "build_net", "check_hidden"]
 
 
 def lenet(
@@ -52,26 +52,43 @@ def lenet(
     )
 
 
+#: hidden layer sizes of ``mlp`` when none are given (784-256-128-10)
+MLP_HIDDEN = (256, 128)
+
+
 def mlp(
-    input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, width: float = 1.0, bias: bool = False
+    input_shape: Sequence[int] = (1, 28, 28),
+    num_classes: int = 10,
+    width: float = 1.0,
+    bias: bool = False,
+    hidden: Sequence[int] | None = None,
 ) -> Sequential:
-    """Multilayer perceptron 784-256-128-10 (hidden sizes scaled by ``width``)."""
+    """Multilayer perceptron: flatten, then one ReLU-activated fully connected layer per entry of
+    ``hidden`` (default 256, 128: 784-256-128-10), then fc(num_classes). ``hidden=(100,)`` is
+    MLP+NeuroSim's one-hidden-layer network (784-100-10 on full-size MNIST). ``width`` scales
+    every hidden size."""
     n_in = 1
     for v in input_shape:
         n_in *= int(v)
-    h1, h2 = _scale(256, width), _scale(128, width)
-    return Sequential(
-        [
-            Flatten(),
-            Linear(n_in, h1, bias=bias),
-            ReLU(),
-            Linear(h1, h2, bias=bias),
-            ReLU(),
-            Linear(h2, num_classes, bias=bias),
-        ],
-        tuple(input_shape),
-        name="mlp",
+    sizes = check_hidden(MLP_HIDDEN if hidden is None else hidden)
+    layers: list = [Flatten()]
+    prev = n_in
+    for h in (_scale(v, width) for v in sizes):
+        layers += [Linear(prev, h, bias=bias), ReLU()]
+        prev = h
+    layers.append(Linear(prev, num_classes, bias=bias))
+    return Sequential(layers, tuple(input_shape), name="mlp")
+
+
+def check_hidden(hidden: Any) -> tuple[int, ...]:
+    """``hidden`` as a tuple of layer sizes, or ValueError naming it (a list of integers >= 1;
+    an empty list gives a single-layer perceptron)."""
+    ok = isinstance(hidden, (list, tuple)) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in hidden
     )
+    if not ok:
+        raise ValueError(f"hidden = {hidden!r} is invalid; allowed: a list of integers >= 1, e.g. [100] or [256, 128]")
+    return tuple(int(v) for v in hidden)
 
 
 def vgg(
@@ -117,6 +134,7 @@ def build_net(
     input_shape: Sequence[int] = (1, 28, 28),
     num_classes: int = 10,
     bias: bool = False,
+    hidden: Sequence[int] | None = None,
 ) -> Sequential:
     """Build a registered net; with ``device`` (DeviceParams or preset name) also create its arrays.
 
@@ -124,13 +142,19 @@ def build_net(
     on-chip-training networks: every parameter then lives in a synapse array, and a uniform MSB
     retention decay only rescales a ReLU net's logits. ``bias=True`` adds float biases in the
     digital periphery (they do not decay, so MSB-only accuracy after retention collapses).
+    ``hidden``: the hidden layer sizes of ``mlp`` (None: its default); other nets take none.
     Unknown names raise ValueError listing valid names.
     """
     if name not in NETS:
         raise ValueError(f"unknown net {name!r}; valid nets: {', '.join(net_names())}")
     if not (width > 0):
         raise ValueError(f"width must be > 0, got {width!r}")
-    net = NETS[name](input_shape=tuple(input_shape), num_classes=num_classes, width=width, bias=bias)
+    kwargs: dict[str, Any] = {}
+    if hidden is not None:
+        if name != "mlp":
+            raise ValueError(f"hidden = {list(hidden)!r} is only for the mlp net, not {name!r}")
+        kwargs["hidden"] = hidden
+    net = NETS[name](input_shape=tuple(input_shape), num_classes=num_classes, width=width, bias=bias, **kwargs)
     if device is not None:
         if isinstance(device, str):
             from femsyn.device import preset

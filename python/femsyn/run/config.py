@@ -16,7 +16,7 @@ import numpy as np
 
 from femsyn.data.catalog import dataset_names
 from femsyn.device import DeviceParams, preset, presets
-from femsyn.nn.nets import net_names
+from femsyn.nn.nets import check_hidden, net_names
 from femsyn.nn.optim import LR_SCHEDULES
 
 __all__ = ["TrainConfig", "default_hparams"]
@@ -99,6 +99,7 @@ class TrainConfig:
     train_limit: int | None = None  # keep only the first N training images
     val_size: int = 0  # >0: evaluate on the last N training images instead of the test split
     width: float = 1.0  # channel / hidden-size multiplier
+    hidden: list[int] | None = None  # mlp only: hidden layer sizes, e.g. [100] (None: 256, 128)
     weight_range: float = None  # type: ignore[assignment]  # per-layer w_max = weight_range * sqrt(6 / fan_in)
     bias: bool = False  # True: float biases in the digital periphery (they do not decay with the MSBs)
     retention_s: float = 1e4  # MSB-only accuracy after this retention time
@@ -119,6 +120,7 @@ class TrainConfig:
             _fail("dataset", self.dataset, ", ".join(dataset_names()))
         self._check_numbers()
         self._check_paths_and_flags()
+        self._check_hidden()
 
     def _apply_defaults(self) -> None:
         """Fields left at None take the net/dataset defaults (warmup at most the epochs)."""
@@ -187,6 +189,17 @@ class TrainConfig:
                 _fail(name, getattr(self, name), "true or false")
         if self.resume and self.out is None:
             _fail("resume", self.resume, "false unless `out` names the run directory to resume")
+
+    def _check_hidden(self) -> None:
+        """``hidden`` (mlp only) becomes a list of ints (a TOML array or tuple is accepted)."""
+        if self.hidden is None:
+            return
+        if self.net != "mlp":
+            _fail("hidden", self.hidden, f"None for net {self.net!r} (hidden layer sizes are an mlp option)")
+        try:
+            self.hidden = list(check_hidden(self.hidden))
+        except ValueError:
+            _fail("hidden", self.hidden, "a list of integers >= 1, e.g. [100] or [256, 128]")
 
     # -- helpers ------------------------------------------------------------------------
     def resolved_device(self) -> Any:

@@ -67,4 +67,5 @@ def build_config_net(config: TrainConfig, data: TrainingData) -> Sequential:
         input_shape=data.input_shape,
         num_classes=data.num_classes,
         bias=config.bias,
+        hidden=config.hidden,
     )
