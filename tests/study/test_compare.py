@@ -166,3 +166,18 @@ def test_cli_validates_and_runs(tmp_path, monkeypatch) -> None:
     # a different configuration in the same folder: a clean error, not a traceback
     r = runner.invoke(cmd.command, ["--designs", "femfet-6b", "--seeds", "1", "--epochs", "2", *small])
     assert r.exit_code == 1 and "different configuration" in r.output
+
+
+def test_cli_hidden_sets_the_mlp_of_every_run_and_rejects_bad_sizes(tmp_path) -> None:
+    from femsyn.cli import compare as cmd
+
+    runner = CliRunner()
+    args = ["--net", "mlp", "--designs", "ideal-6b", "--seeds", "1", "--epochs", "1", "--train-limit", "200"]
+    r = runner.invoke(cmd.command, [*args, "--hidden", "0,5", "--out", str(tmp_path / "bad")])
+    assert r.exit_code == 2 and "--hidden" in r.output and "'0,5'" in r.output
+    r = runner.invoke(cmd.command, [*args, "--hidden", "16", "--workers", "0", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    (run_dir,) = (tmp_path / "runs").glob("mlp-ideal-6b-s0-*")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["config"]["hidden"] == [16]
+    assert [layer["rows"] for layer in summary["layers"]][0] == 16

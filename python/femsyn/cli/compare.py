@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from femsyn.cli.train import parse_hidden
+
 NETS = ("lenet", "mlp", "vgg")
 DATASETS = ("mnist", "fashion-mnist", "cifar10")
 _FALLBACK_DESIGNS = (
@@ -82,6 +84,12 @@ def _designs(value: str | None, dataset: str) -> list[str]:
 @click.option("--batch-size", type=click.IntRange(min=1), help="Mini-batch size.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate.")
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="VGG width multiplier.")
+@click.option(
+    "--hidden",
+    metavar="N[,N...]",
+    callback=lambda ctx, param, value: parse_hidden(value),
+    help="mlp only: hidden layer sizes, comma-separated (100 = NeuroSim's 784-100-10).  [default: 256,128]",
+)
 @click.option("--train-limit", type=click.IntRange(min=1), help="Use only the first N training images.")
 @click.option("--val-size", type=click.IntRange(min=0), help="Held-out validation images (0 = test split).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Dataset folder (default: $FEMSYN_DATA).")
@@ -107,6 +115,7 @@ def command(
     batch_size,
     lr,
     width,
+    hidden,
     train_limit,
     val_size,
     data_dir,
@@ -147,6 +156,7 @@ def command(
             batch_size=batch_size,
             lr=lr,
             width=width,
+            hidden=hidden,
             train_limit=train_limit,
             val_size=val_size,
             data_dir=data_dir,

@@ -18,6 +18,7 @@ from femsyn.study.report.diagnostics import diagnostics_section
 from femsyn.study.report.document import render_html, render_md
 from femsyn.study.report.endurance import endurance_section
 from femsyn.study.report.plots import draw_plots
+from femsyn.study.report.realism import realism_numbers, realism_section
 from femsyn.study.report.runs import RunData, display_path, load_runs
 
 __all__ = ["build_report"]
@@ -54,6 +55,7 @@ def build_report(
     accuracy = accuracy_numbers(runs)
     costs = cost_numbers(runs, accuracy.devices)
     claims = claim_numbers(list(runs), costs)
+    realism = realism_numbers(runs, accuracy, costs)
     plots = draw_plots(runs, out)
     blocks = [
         *_header(title, str(net), str(dataset), runs, command),
@@ -61,6 +63,7 @@ def build_report(
         *cost_section(runs, costs),
         *claims_section(claims, costs),
         *endurance_section(runs, costs, plots),
+        *realism_section(realism),
         *assumptions_section(),
         *_runs_section(runs, out),
         *diagnostics_section(runs),
@@ -71,7 +74,7 @@ def build_report(
     (out / "report.md").write_text(render_md(blocks), encoding="utf-8")
     html_path = out / "report.html"
     html_path.write_text(render_html(blocks, out, title), encoding="utf-8")
-    numbers = _numbers(net, dataset, paper, accuracy, costs, claims)
+    numbers = {**_numbers(net, dataset, paper, accuracy, costs, claims), "realism": realism}
     (out / "report.json").write_text(json.dumps(numbers, indent=2, default=_json_default), encoding="utf-8")
     return html_path
 
