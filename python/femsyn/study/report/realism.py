@@ -36,9 +36,7 @@ def realism_terms(realistic: Mapping[str, Any], linear: Mapping[str, Any]) -> di
     return {k: (linear.get(k), realistic.get(k)) for k in keys if realistic.get(k) != linear.get(k)}
 
 
-def realism_numbers(
-    runs: Mapping[str, list[RunData]], accuracy: Accuracy, costs: Costs
-) -> dict[str, dict[str, Any]]:
+def realism_numbers(runs: Mapping[str, list[RunData]], accuracy: Accuracy, costs: Costs) -> dict[str, dict[str, Any]]:
     """Per design ``D`` whose ``D-linear`` variant also ran: the differing fields and the
     differences (``D`` minus ``D-linear``) of the mean accuracies and MSB writes."""
     out: dict[str, dict[str, Any]] = {}
