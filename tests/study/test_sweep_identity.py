@@ -7,7 +7,15 @@ import hashlib
 import re
 
 from femsyn.run import TrainConfig
-from femsyn.study.sweep.identity import IDENTITY_FORMAT, NOT_HASHED, config_dict, identity, identity_hash, run_name
+from femsyn.study.sweep.identity import (
+    HASHED_WHEN_SET,
+    IDENTITY_FORMAT,
+    NOT_HASHED,
+    config_dict,
+    identity,
+    identity_hash,
+    run_name,
+)
 
 SPLIT = {"train": "mnist train[0:60000]", "eval": "mnist test (10000 images)"}
 
@@ -44,7 +52,9 @@ def _ident(**kw):
 def test_the_hashed_fields() -> None:
     ident = _ident()
     assert set(ident) == HASHED | {"device", "split", "format"}
-    assert set(TrainConfig.field_names()) == HASHED | set(NOT_HASHED) | {"device"}
+    assert set(TrainConfig.field_names()) == HASHED | set(NOT_HASHED) | set(HASHED_WHEN_SET) | {"device"}
+    # eval_limit names a new run only when it is set (runs named before it existed keep their names)
+    assert identity_hash(_ident(eval_limit=100)) != identity_hash(ident) == identity_hash(_ident(eval_limit=None))
     assert ident["format"] == IDENTITY_FORMAT and ident["split"] == SPLIT
 
 

@@ -38,7 +38,19 @@ IDENTITY_FORMAT = "femsyn-run-identity-v1"
 EVAL_ONLY = ("retention_s",)
 #: TrainConfig fields outside the identity: where files are, how a call shows progress, how many
 #: threads it uses (results do not depend on it), the evaluation batch, and the EVAL_ONLY fields
-NOT_HASHED = ("out", "data_dir", "progress", "resume", "stop_after_epochs", "threads", "eval_batch_size", *EVAL_ONLY)
+NOT_HASHED = (
+    "out",
+    "data_dir",
+    "progress",
+    "resume",
+    "stop_after_epochs",
+    "threads",
+    "eval_batch_size",
+    "checkpoint_every",
+    *EVAL_ONLY,
+)
+#: hashed only when set: a field added after runs were named, whose default leaves them unchanged
+HASHED_WHEN_SET = ("eval_limit",)
 HASH_DIGITS = 16
 
 
@@ -66,7 +78,12 @@ def identity(config: Mapping[str, Any], split: Mapping[str, str]) -> dict[str, A
     device = config.get("device")
     if not isinstance(device, Mapping):
         raise ValueError("identity() needs the resolved device (a dict of DeviceParams fields)")
-    ident = _canonical({k: v for k, v in config.items() if k not in NOT_HASHED and k != "device"}, _TRAIN_FLOATS)
+    kept = {
+        k: v
+        for k, v in config.items()
+        if k not in NOT_HASHED and k != "device" and not (k in HASHED_WHEN_SET and v is None)
+    }
+    ident = _canonical(kept, _TRAIN_FLOATS)
     ident["device"] = _canonical(device, _DEVICE_FLOATS)
     ident["split"] = {"train": split["train"], "eval": split["eval"]}
     ident["format"] = IDENTITY_FORMAT
