@@ -151,6 +151,7 @@ fn move_cell<M: Curve, const CELL_STEPS: bool>(
 #[inline(always)]
 pub fn curve_chunk<M: Curve, const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
     c: HybridChunk<'_>,
+    out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
     m: &M,
 ) -> Tally {
@@ -158,7 +159,7 @@ pub fn curve_chunk<M: Curve, const STOCH: bool, const LEAK: u8, const CELL_STEPS
     let mut ns = [0i32; SUB];
     let mut xi = [0.0f32; SUB];
     let k = Prepared::new(m, p, !CELL_STEPS && p.shape_up.is_empty());
-    run_chunk(c, p, CELL_STEPS, |c, lo, hi, t| {
+    run_chunk(c, out, p, CELL_STEPS, |c, lo, hi, t| {
         let b = c.base + lo;
         let lsb = &mut c.lsb[lo..hi];
         let dw = &p.dw[b..c.base + hi];
@@ -216,6 +217,7 @@ pub fn curve_chunk<M: Curve, const STOCH: bool, const LEAK: u8, const CELL_STEPS
 /// Dispatch to the monomorphized variant of curve `m`.
 pub fn curve_dispatch<M: Curve>(
     c: HybridChunk<'_>,
+    out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
     m: &M,
     stoch: bool,
@@ -225,9 +227,9 @@ pub fn curve_dispatch<M: Curve>(
     macro_rules! go {
         ($s:literal, $c:literal) => {
             match leak {
-                LEAK_UNIFORM => curve_chunk::<M, $s, LEAK_UNIFORM, $c>(c, p, m),
-                LEAK_CELL => curve_chunk::<M, $s, LEAK_CELL, $c>(c, p, m),
-                _ => curve_chunk::<M, $s, LEAK_NONE, $c>(c, p, m),
+                LEAK_UNIFORM => curve_chunk::<M, $s, LEAK_UNIFORM, $c>(c, out, p, m),
+                LEAK_CELL => curve_chunk::<M, $s, LEAK_CELL, $c>(c, out, p, m),
+                _ => curve_chunk::<M, $s, LEAK_NONE, $c>(c, out, p, m),
             }
         };
     }

@@ -287,12 +287,13 @@ pub fn update_hybrid_chunk<
     const MODE: u8,
 >(
     c: HybridChunk<'_>,
+    out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
 ) -> Tally {
     let avx2 = has_avx2();
     // pulse counts of a sub-block between the two loops of the c2c variant
     let mut ns_buf = [0i32; SUB];
-    run_chunk(c, p, CELL_STEPS, |c, lo, hi, t| {
+    run_chunk(c, out, p, CELL_STEPS, |c, lo, hi, t| {
         let base = c.base;
         let b = base + lo;
         let (pulses, trunc, max_n, xmax) = if MODE == MODE_SLOW {
@@ -358,6 +359,7 @@ pub fn update_hybrid_chunk<
 /// Dispatch to the monomorphized variant.
 pub fn update_hybrid_dispatch(
     c: HybridChunk<'_>,
+    out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
     stoch: bool,
     leak: u8,
@@ -366,7 +368,7 @@ pub fn update_hybrid_dispatch(
 ) -> Tally {
     macro_rules! go {
         ($s:literal, $l:expr, $c:literal, $w:expr) => {
-            update_hybrid_chunk::<$s, { $l }, $c, { $w }>(c, p)
+            update_hybrid_chunk::<$s, { $l }, $c, { $w }>(c, out, p)
         };
     }
     macro_rules! by_leak {
