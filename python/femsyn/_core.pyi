@@ -170,10 +170,16 @@ class SynapseArray:
         part below half a step, added to ``lsb_discarded_pulses``).
         float/ideal: no-op, returns 0.
         """
-    def step(self, dw: npt.NDArray[np.float32], images: int = 1) -> int:
+    def step(self, dw: npt.NDArray[np.float32], images: int = 1, *, out: npt.NDArray[np.float32] | None = None) -> int:
         """One training step: ``advance(images * t_image_s)``, ``update(dw)``, then, with a
         periodic ``transfer_protocol``, a read-all :meth:`transfer` when the image counter crosses
-        a multiple of ``transfer_every_images``. Returns the MSB writes of this step."""
+        a multiple of ``transfer_every_images``. Returns the MSB writes of this step.
+
+        ``out`` (float32 ``(rows, cols)``, C-contiguous, writable, not ``dw``): also write the
+        training weights after the step into it, bit-identical to a following ``weights()``,
+        in the update's pass over the cells (a step with a periodic transfer reads out after
+        the transfer). Saves the separate readout pass of a training loop.
+        """
     def weights(self, inference: bool = False, retention_s: float = 0.0) -> npt.NDArray[np.float32]:
         """Current weights, float32 ``(rows, cols)``.
 

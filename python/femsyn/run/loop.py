@@ -187,7 +187,7 @@ class _TrainingRun:
         config, data, net = self.config, self.data, self.net
         xb = augment_batch(data.train_x[idx], self.aug_rng) if config.augment else to_internal(data.train_x[idx])
         yb = data.train_y[idx]
-        net.load_weights()
+        net.training_weights()
         logits = net.forward(xb, train=True)
         loss, grad, correct = softmax_cross_entropy(logits, yb)
         if not math.isfinite(loss):
