@@ -24,6 +24,7 @@ import click
 from femsyn.data.errors import DatasetNotFoundError
 from femsyn.run import TrainingDivergedError
 from femsyn.run.config import ConfigError
+from femsyn.run.rundir import RunDirInUseError
 
 __all__ = ["FAILURE", "USAGE", "cli_errors", "debug_enabled", "flag_of", "message_of", "one_line"]
 
@@ -36,6 +37,7 @@ _USER_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     EOFError,
     TrainingDivergedError,
+    RunDirInUseError,
 )
 # OS errors that say the output cannot be written (the run's last checkpoint survives them).
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}

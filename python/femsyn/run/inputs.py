@@ -27,6 +27,7 @@ class TrainingData:
     input_shape: tuple[int, ...]
     num_classes: int
     notes: list[str] = field(default_factory=list)
+    n_train: int = 0  # images of the training split (also when train_x was not kept)
 
 
 def load_training_data(config: TrainConfig, need_train: bool = True) -> TrainingData:
@@ -60,6 +61,7 @@ def load_training_data(config: TrainConfig, need_train: bool = True) -> Training
         tuple(ex.shape[1:]),
         int(ds.num_classes),
         notes,
+        int(len(ds.train_y)),
     )
 
 
