@@ -64,6 +64,67 @@ unsafe fn pulsed_mask64_avx2(ns: &[i32]) -> u64 {
     m
 }
 
+/// The cells of a sub-block that got pulses, compacted: local index and `|n|` (as f32).
+struct Pulsed {
+    idx: [u32; SUB],
+    n: [f32; SUB],
+    xi: [f32; SUB],
+    len: usize,
+}
+
+impl Pulsed {
+    fn new() -> Self {
+        Pulsed {
+            idx: [0; SUB],
+            n: [0.0; SUB],
+            xi: [0.0; SUB],
+            len: 0,
+        }
+    }
+
+    /// Collect the cells with `ns[j] != 0`, in index order, 64 at a time through a bit mask.
+    #[inline(always)]
+    fn collect(&mut self, ns: &[i32], avx2: bool) {
+        let mut k = 0;
+        let mut g0 = 0;
+        while g0 < ns.len() {
+            let g1 = (g0 + 64).min(ns.len());
+            let mut mask = pulsed_mask(&ns[g0..g1], avx2);
+            while mask != 0 {
+                let j = g0 + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                self.idx[k] = j as u32;
+                self.n[k] = ns[j].unsigned_abs() as f32;
+                k += 1;
+            }
+            g0 = g1;
+        }
+        self.len = k;
+    }
+}
+
+/// `sqrt(|n|) * xi` for the collected cells (xi the cell's standard normal of this update,
+/// stream C2c, a pure function of its index: the value drawing every cell would give), in a
+/// branch-free loop over the compact list (vectorizes: polynomial Box-Muller).
+#[inline(always)]
+fn fill_noise(q: &mut Pulsed, p: &UpdateIn<'_>, key_c2: Key, base: usize) {
+    let lo0 = base as u32;
+    let hi = (base as u64 >> 32) as u32;
+    let (him, him2) = (p.key_c.hi_mix(hi), key_c2.hi_mix(hi));
+    let n = q.len;
+    let (idx, ns, xi) = (&q.idx[..n], &q.n[..n], &mut q.xi[..n]);
+    for k in 0..n {
+        let lo = lo0.wrapping_add(idx[k]);
+        xi[k] = p.key_c.normal32_scaled_split(key_c2, lo, him, him2, ns[k]);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn fill_noise_avx2(q: &mut Pulsed, p: &UpdateIn<'_>, key_c2: Key, base: usize) {
+    fill_noise(q, p, key_c2, base)
+}
+
 /// Largest `max_pulses_per_update` for which the n-pulse factors are tabulated per chunk.
 const TRAIN_TABLE_MAX: usize = 4096;
 
@@ -157,6 +218,7 @@ pub fn curve_chunk<M: Curve, const STOCH: bool, const LEAK: u8, const CELL_STEPS
 ) -> Tally {
     let avx2 = has_avx2();
     let mut ns = [0i32; SUB];
+    let mut q = Pulsed::new();
     let k = Prepared::new(m, p, !CELL_STEPS && p.shape_up.is_empty());
     run_chunk(c, out, p, CELL_STEPS, |c, lo, hi, t| {
         let b = c.base + lo;
@@ -181,33 +243,24 @@ pub fn curve_chunk<M: Curve, const STOCH: bool, const LEAK: u8, const CELL_STEPS
         t.truncated += trunc as u64;
         t.max_n = t.max_n.max(max_n as u64);
         if pulses > 0 {
-            // the c2c draw of a cell is a pure function of its index: drawn here for the
-            // cells with pulses only (a few % in training), the same value as drawing all
-            let len = hi - lo;
-            let lo0 = b as u32;
-            let hi_idx = (b as u64 >> 32) as u32;
-            let (him, him2) = (p.key_c.hi_mix(hi_idx), k.key_c2.hi_mix(hi_idx));
-            let mut g0 = 0;
-            while g0 < len {
-                let g1 = (g0 + 64).min(len);
-                let mut mask = pulsed_mask(&ns[g0..g1], avx2);
-                while mask != 0 {
-                    let j = g0 + mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    let nc = ns[j];
-                    let sxi = if p.c2c_range > 0.0 {
-                        let n = nc.unsigned_abs() as f32;
-                        let lo = lo0.wrapping_add(j as u32);
-                        p.key_c.normal32_scaled_split(k.key_c2, lo, him, him2, n)
-                    } else {
-                        0.0
-                    };
-                    let x = move_cell::<M, CELL_STEPS>(&k, p, b + j, lsb[j], nc, sxi, t);
-                    lsb[j] = x;
-                    // leaked values were flagged in loop A; a moved cell by its new value
-                    flag |= x.abs() >= p.limit;
+            q.collect(&ns[..hi - lo], avx2);
+            if p.c2c_range > 0.0 {
+                #[cfg(target_arch = "x86_64")]
+                if avx2 {
+                    // SAFETY: AVX2 availability was checked at run time.
+                    unsafe { fill_noise_avx2(&mut q, p, k.key_c2, b) };
+                } else {
+                    fill_noise(&mut q, p, k.key_c2, b);
                 }
-                g0 = g1;
+                #[cfg(not(target_arch = "x86_64"))]
+                fill_noise(&mut q, p, k.key_c2, b);
+            }
+            for i in 0..q.len {
+                let j = q.idx[i] as usize;
+                let x = move_cell::<M, CELL_STEPS>(&k, p, b + j, lsb[j], ns[j], q.xi[i], t);
+                lsb[j] = x;
+                // leaked values were flagged in loop A; a moved cell by its new value
+                flag |= x.abs() >= p.limit;
             }
         }
         flag
