@@ -26,12 +26,12 @@ from femsyn.run import TrainingDivergedError
 from femsyn.run.config import ConfigError
 from femsyn.run.rundir import RunDirInUseError
 
-__all__ = ["FAILURE", "USAGE", "cli_errors", "debug_enabled", "flag_of", "message_of", "one_line"]
+__all__ = ["FAILURE", "USAGE", "USER_ERRORS", "cli_errors", "debug_enabled", "flag_of", "message_of", "one_line"]
 
 USAGE, FAILURE = 2, 1
 
 # Errors that are the user's or their files' (bad input, missing data, diverged training).
-_USER_ERRORS: tuple[type[BaseException], ...] = (
+USER_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,
     TypeError,
     OSError,
@@ -78,7 +78,7 @@ def message_of(e: BaseException) -> tuple[list[str], int] | None:
         return [f"cannot write {e.filename}: {what} (the last checkpoint, if any, is intact)"], FAILURE
     if isinstance(e, EOFError):
         return [f"unexpected end of a file (truncated?): {one_line(e)}"], FAILURE
-    if isinstance(e, _USER_ERRORS):
+    if isinstance(e, USER_ERRORS):
         return [one_line(e)], FAILURE
     return None
 
