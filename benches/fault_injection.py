@@ -4,8 +4,9 @@
 
 One uninterrupted reference run, then per trial the same command in a fresh directory, killed
 with SIGKILL either at a random moment of its run (odd trials) or while a checkpoint is being
-written (even trials: as soon as a ``checkpoint.npz.*.tmp`` file appears, after a random delay
-of 0-3 ms). Each killed run is then continued the way the CLI advises, with no manual step:
+written (even trials: in its k-th checkpoint write, k random, as soon as the k-th
+``checkpoint.npz.*.tmp`` file appears plus a random delay of 0-3 ms). Each killed run is then
+continued the way the CLI advises, with no manual step:
 ``femsyn train --out DIR --resume`` (at a random ``--threads``), or, when the kill came before
 the run had written anything, the original command again. The final checkpoint and summary of
 every trial must equal the reference's bit for bit (apart from timings). Checkpoints are taken
@@ -38,16 +39,24 @@ def femsyn(*args: str) -> list[str]:
 
 
 def kill_when(proc: subprocess.Popen, out: Path, mode: str, at_s: float, rng: random.Random) -> str:
-    """SIGKILL ``proc`` at ``at_s`` seconds (``time``) or inside a checkpoint write (``write``)."""
+    """SIGKILL ``proc`` ``at_s`` seconds into its training (``time``; at_s < 0: during its start,
+    before it has written anything) or inside its k-th checkpoint write (``write``, k from 1 to
+    8: the run writes 15)."""
     t0 = time.monotonic()
+    k, seen, started = rng.randint(1, 8), set(), None
     while proc.poll() is None:
         now = time.monotonic() - t0
-        if mode == "write" and out.is_dir() and any(out.glob(f"{CHECKPOINT}.*.tmp")):
+        if started is None and (out / "config.json").is_file():
+            started = now  # training begins: the time of a "time" kill counts from here
+        if mode == "write" and out.is_dir():
+            seen |= {p.name for p in out.glob(f"{CHECKPOINT}.*.tmp")}
+        if mode == "write" and len(seen) >= k:
             time.sleep(rng.uniform(0, 0.003))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            return f"in a checkpoint write at {now:.2f} s"
-        if mode == "time" and now >= at_s:
+            return f"in checkpoint write {k} at {now:.2f} s"
+        early = at_s < 0 and (now >= -at_s or started is not None)  # during the start
+        if mode == "time" and (early or (started is not None and now - started >= at_s >= 0)):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             return f"at {now:.2f} s"
@@ -70,7 +79,9 @@ def continue_run(out: Path, rng: random.Random) -> tuple[str, subprocess.Complet
     p = subprocess.run(femsyn("train", "--out", str(out), "--resume", "--no-progress", "--threads", threads),
                        capture_output=True, text=True)  # fmt: skip
     if p.returncode != 0 and "no run was started there" in p.stderr:
-        return "started again", subprocess.run(femsyn("train", *FLAGS, "--out", str(out)), capture_output=True, text=True)
+        return "started again", subprocess.run(
+            femsyn("train", *FLAGS, "--out", str(out)), capture_output=True, text=True
+        )
     return f"resumed (--threads {threads})", p
 
 
@@ -96,13 +107,14 @@ def main() -> int:
     t0 = time.monotonic()
     subprocess.run(femsyn("train", *FLAGS, "--out", str(ref)), check=True, capture_output=True)
     ref_s = time.monotonic() - t0
+    train_s = json.loads((ref / "summary.json").read_text())["wall_s"]  # its training, without the start
     rows = []
     for i in range(args.trials):
         out = args.out / f"trial{i:03d}"
         mode = "write" if i % 2 == 0 else "time"
         proc = subprocess.Popen(femsyn("train", *FLAGS, "--out", str(out)), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)  # fmt: skip
-        when = kill_when(proc, out, mode, rng.uniform(0.0, ref_s), rng)
+        when = kill_when(proc, out, mode, rng.uniform(-0.15, 0.95) * train_s, rng)
         where, inside = progress_at_kill(out)
         how, p = continue_run(out, rng)
         diff = compare(ref, out) if p.returncode == 0 else [f"continue failed: {p.stderr.strip()[-300:]}"]
@@ -112,9 +124,10 @@ def main() -> int:
               f"{'bit-identical' if not diff else 'DIFFERS: ' + ', '.join(diff[:3])}", flush=True)  # fmt: skip
     same = sum(r["identical"] for r in rows)
     in_write = sum("checkpoint write" in r["killed"] for r in rows)
-    summary = {"trials": len(rows), "bit_identical": same, "killed_in_checkpoint_writes": in_write,
+    killed = sum(not r["killed"].startswith("never") for r in rows)
+    summary = {"trials": len(rows), "killed": killed, "bit_identical": same, "killed_in_checkpoint_writes": in_write,
                "resumed_from_inside_an_epoch": sum(r["inside an epoch"] for r in rows),
-               "reference_s": round(ref_s, 2)}  # fmt: skip
+               "reference_s": round(ref_s, 2), "reference_training_s": round(train_s, 2)}  # fmt: skip
     print(json.dumps(summary))
     (args.out / "results.json").write_text(json.dumps({"summary": summary, "trials": rows}, indent=2))
     return 0 if same == len(rows) else 1

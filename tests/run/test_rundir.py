@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from femsyn.cli import main
 from femsyn.run import CHECKPOINT, TrainConfig, train
-from femsyn.run.checkpoint import load_checkpoint
+from femsyn.run.checkpoint import load_checkpoint, state_differences
 from femsyn.run.rundir import RunDirInUseError, RunDirLock
 from tiny_run import TINY, quiet  # noqa: F401 (quiet: an autouse fixture)
 
@@ -102,3 +102,23 @@ def test_threads_do_not_change_a_bit_nor_does_resuming_at_another_count(tmp_path
             assert np.array_equal(v, other["optimizer"][k]), k  # momentum buffers: every bit
     assert one["accuracy"] == two["accuracy"] == resumed["accuracy"]
     assert one["counters"] == two["counters"] == resumed["counters"]
+
+
+def test_resume_before_the_first_checkpoint_starts_the_run_it_was_given(tmp_path, monkeypatch) -> None:
+    import femsyn.run.loop as loop
+
+    straight = tmp_path / "straight"
+    assert CliRunner().invoke(main, ["train", *FLAGS, "--epochs", "2", "--out", str(straight)]).exit_code == 0
+
+    def dies(self, idx, epoch, s):
+        raise KeyboardInterrupt  # a kill after config.json, before any checkpoint
+
+    out = tmp_path / "killed"
+    monkeypatch.setattr(loop._TrainingRun, "step", dies)
+    r = CliRunner().invoke(main, ["train", *FLAGS, "--epochs", "2", "--out", str(out)])
+    assert r.exit_code == 130 and (out / "config.json").is_file() and not (out / CHECKPOINT).exists()
+    monkeypatch.undo()
+    r = CliRunner().invoke(main, ["train", "--out", str(out), "--resume", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    a, b = (load_checkpoint(d / CHECKPOINT) for d in (straight, out))
+    assert state_differences(a, b) == []  # the mlp of 2 epochs it was started as, not the defaults
