@@ -181,4 +181,4 @@ def test_pcm_state_round_trip_continues_exactly(scheme):
 )
 def test_msb_store_fields_are_validated(change, match):
     with pytest.raises(ValueError, match=match):
-        preset("femfet-6b").replace(**change)
+        preset("femfet-6b-linear").replace(**change)
