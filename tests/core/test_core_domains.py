@@ -1,16 +1,13 @@
 """The multi-domain ferroelectric MSB (msb_model 'domains', the femfet presets): the domain
 state is the polarization (the weight follows the switched fraction), its error is level
-dependent, writes count real pulses, results do not depend on the thread count, and a state
-(a checkpoint) keeps the domain masks and resumes exactly."""
+dependent, writes count real pulses, a state checks its domain masks (thread-count independence
+and exact resumes: test_core_msb's store tests and tests/run/test_resume_device.py)."""
 
 from __future__ import annotations
 
-import warnings
-
-import femsyn
 import numpy as np
 import pytest
-from femsyn import SynapseArray, TrainConfig, preset, train
+from femsyn import SynapseArray, preset
 
 W_MAX = 0.3
 
@@ -58,44 +55,10 @@ def test_writes_count_erase_and_program_pulses():
     assert not np.array_equal(before, after)
 
 
-def _run(threads: int, dev) -> dict:
-    femsyn.set_num_threads(threads)
-    try:
-        arr = SynapseArray(70, 150, dev, seed=5, w_max=W_MAX)
-        rng = np.random.default_rng(5)
-        arr.program(f32(rng.uniform(-W_MAX, W_MAX, arr.shape)))
-        for _ in range(6):
-            arr.step(f32(rng.normal(0, 0.03, arr.shape)), images=3000)
-        return arr.state_dict()
-    finally:
-        femsyn.set_num_threads(2)
-
-
-@pytest.mark.parametrize("scheme", ["open-loop", "program-verify"])
-def test_domains_bit_identical_at_1_and_2_threads(scheme):
-    dev = preset("femfet-6b").replace(msb_write_scheme=scheme)
-    a, b = _run(1, dev), _run(2, dev)
-    assert a["counters"] == b["counters"] and a["counters"]["msb_writes"] > 0
-    for k in ("msb", "lsb", "msb_error", "msb_writes", "domain_mask"):
-        assert np.array_equal(a[k], b[k]), k
-
-
-def test_state_keeps_domain_masks_and_resumes_exactly():
+def test_state_checks_its_domain_masks():
     arr = SynapseArray(30, 40, preset("femfet-6b"), seed=8, w_max=W_MAX)
-    rng = np.random.default_rng(8)
-    arr.program(f32(rng.uniform(-W_MAX, W_MAX, arr.shape)))
-    arr.step(f32(rng.normal(0, 0.03, arr.shape)), images=9000)
     st = arr.state_dict()
     assert st["domain_mask"].dtype == np.uint64 and st["domain_mask"].shape == arr.shape
-    back = SynapseArray.from_state(st)
-    for _ in range(3):
-        dw = f32(rng.normal(0, 0.03, arr.shape))
-        arr.step(dw, images=9000)
-        back.step(dw, images=9000)
-    sa, sb = arr.state_dict(), back.state_dict()
-    assert sa["counters"] == sb["counters"]
-    for k in ("msb", "lsb", "msb_error", "msb_writes", "domain_mask"):
-        assert np.array_equal(sa[k], sb[k]), k
     bad = dict(st, domain_mask=st["domain_mask"][:, :5].copy())
     with pytest.raises(ValueError, match="domain_mask"):
         SynapseArray.from_state(bad)
@@ -106,21 +69,6 @@ def test_state_keeps_domain_masks_and_resumes_exactly():
     assert "domain_mask" not in lin
     with pytest.raises(ValueError, match="domain_mask"):
         SynapseArray.from_state(dict(lin, domain_mask=st["domain_mask"]))
-
-
-def test_training_checkpoint_resumes_the_domain_state_exactly(tmp_path):
-    base = dict(net="mlp", width=0.1, synapse="femfet-6b", epochs=2, train_limit=300, val_size=100)
-    base |= dict(progress=False, threads=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        whole = train(TrainConfig(out=str(tmp_path / "a"), **base))
-        train(TrainConfig(out=str(tmp_path / "b"), stop_after_epochs=1, **base))
-        resumed = train(TrainConfig(out=str(tmp_path / "b"), resume=True, **base))
-    assert resumed["complete"] and resumed["accuracy"] == whole["accuracy"]
-    assert resumed["counters"] == whole["counters"]
-    za, zb = np.load(tmp_path / "a" / "checkpoint.npz"), np.load(tmp_path / "b" / "checkpoint.npz")
-    masks = [k for k in za.files if k.endswith("domain_mask")]
-    assert masks and all(np.array_equal(za[k], zb[k]) for k in masks)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,18 @@ fn fe_dev(scheme: WriteScheme) -> DeviceParams {
 
 const D_M: f64 = 0.1;
 
+/// A write of `cell` to `level` (the domain store reads only the cell and the level).
+fn to_level(cell: u64, level: u16) -> WriteReq {
+    WriteReq {
+        cell,
+        to_level: level,
+        believed_w: 0.0,
+        actual_w: 0.0,
+        to_w: 0.0,
+        offset: 0.0,
+    }
+}
+
 fn store(d: &DeviceParams, cells: usize, key: Key) -> (DomainState, Domains) {
     let st = DomainState::new(d, 11, cells, 4);
     let verify = (d.msb_write_scheme == WriteScheme::ProgramVerify).then_some(Verify {
@@ -142,14 +154,7 @@ fn programming_error_is_level_dependent() {
     let mut rms = [0.0f64; 4];
     for level in 0..4u16 {
         for cell in 0..n as u64 {
-            let w = s.write(&WriteReq {
-                cell,
-                to_level: level,
-                believed_w: 0.0,
-                actual_w: 0.0,
-                to_w: 0.0,
-                offset: 0.0,
-            });
+            let w = s.write(&to_level(cell, level));
             assert_eq!(w.pulses, if level == 0 { 1 } else { 2 });
             rms[level as usize] += (w.error as f64).powi(2);
         }
@@ -173,14 +178,7 @@ fn verify_converges_within_tolerance_and_counts_iterations() {
     let mut iters = 0;
     for cell in 0..n as u64 {
         for level in [2u16, 1, 3, 0] {
-            let w = s.write(&WriteReq {
-                cell,
-                to_level: level,
-                believed_w: 0.0,
-                actual_w: 0.0,
-                to_w: 0.0,
-                offset: 0.0,
-            });
+            let w = s.write(&to_level(cell, level));
             assert!(
                 (w.error as f64).abs() <= 0.05 * D_M + 1e-7,
                 "{w:?} level {level}"
