@@ -229,7 +229,9 @@ class SynapseArray:
         the MSB weight from its nominal level: static offset + programming error of the last
         write, weight units), ``msb_writes`` u32, ``step_up``, ``step_down`` (pulse size incl.
         asymmetry and d2d spread), ``leak_rate`` (1/tau, 1/s), ``msb_offset`` (static level
-        offset, weight units)); all per-cell arrays have shape ``(rows, cols)``."""
+        offset, weight units), and for ``msb_model`` ``"domains"`` ``domain_mask`` (uint64, bit
+        k set: FE domain k polarized up; the domains' activation fields are a pure function of
+        the seed)); all per-cell arrays have shape ``(rows, cols)``."""
     @staticmethod
     def from_state(state: Mapping[str, Any]) -> SynapseArray:
         """Rebuild an array from :meth:`state_dict` (numpy 0-d scalars accepted, e.g. from

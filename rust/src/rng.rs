@@ -72,6 +72,8 @@ pub enum Stream {
     D2dShapeUp = 14,
     /// static per-cell nonlinearity `a` of the depression curve (exp model)
     D2dShapeDown = 15,
+    /// static activation fields of the FE domains (msb_model 'domains'), per cell and domain
+    D2dDomain = 16,
 }
 
 /// A hashed `(seed, stream, step)` triple; per-cell values derive from it.

@@ -138,31 +138,39 @@ def _run(dev: dict, threads: int) -> dict:
         femsyn.set_num_threads(2)
 
 
-@pytest.mark.parametrize("scheme", ["open-loop", "program-verify"])
-def test_pcm_store_bit_identical_at_1_and_2_threads(scheme):
-    dev = {**preset("3t1c2pcm-6b").to_dict(), "msb_write_scheme": scheme}
+STORES = [(n, s) for n in ("3t1c2pcm-6b", "femfet-6b") for s in ("open-loop", "program-verify")]
+
+
+def _keys(st: dict) -> list[str]:
+    return [k for k in ("msb", "lsb", "msb_error", "msb_writes", "domain_mask") if k in st]
+
+
+@pytest.mark.parametrize("name, scheme", STORES)
+def test_store_bit_identical_at_1_and_2_threads(name, scheme):
+    dev = {**preset(name).to_dict(), "msb_write_scheme": scheme}
     a, b = _run(dev, 1), _run(dev, 2)
     assert a["counters"] == b["counters"] and a["counters"]["msb_writes"] > 0
-    for k in ("msb", "lsb", "msb_error", "msb_writes"):
+    assert ("domain_mask" in a) == (dev["msb_model"] == "domains")
+    for k in _keys(a):
         assert np.array_equal(a[k], b[k]), k
 
 
-@pytest.mark.parametrize("scheme", ["open-loop", "program-verify"])
-def test_pcm_state_round_trip_continues_exactly(scheme):
-    dev = {**preset("3t1c2pcm-6b").to_dict(), "msb_write_scheme": scheme}
+@pytest.mark.parametrize("name, scheme", STORES)
+def test_store_state_round_trip_continues_exactly(name, scheme):
+    dev = {**preset(name).to_dict(), "msb_write_scheme": scheme}
     arr = SynapseArray(30, 40, dev, seed=8, w_max=W_MAX)
     rng = np.random.default_rng(8)
     arr.program(f32(rng.uniform(-W_MAX, W_MAX, arr.shape)))
     arr.step(f32(rng.normal(0, 0.03, arr.shape)), images=9000)
     back = SynapseArray.from_state(arr.state_dict())
-    assert back.device["msb_model"] == "pcm" and back.device["msb_write_scheme"] == scheme
+    assert back.device["msb_model"] == dev["msb_model"] and back.device["msb_write_scheme"] == scheme
     for _ in range(3):
         dw = f32(rng.normal(0, 0.03, arr.shape))
         arr.step(dw, images=9000)
         back.step(dw, images=9000)
     sa, sb = arr.state_dict(), back.state_dict()
     assert sa["counters"] == sb["counters"]
-    for k in ("msb", "lsb", "msb_error", "msb_writes"):
+    for k in _keys(sa):
         assert np.array_equal(sa[k], sb[k]), k
 
 
@@ -181,4 +189,4 @@ def test_pcm_state_round_trip_continues_exactly(scheme):
 )
 def test_msb_store_fields_are_validated(change, match):
     with pytest.raises(ValueError, match=match):
-        preset("femfet-6b").replace(**change)
+        preset("femfet-6b-linear").replace(**change)

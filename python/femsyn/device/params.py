@@ -151,8 +151,11 @@ class DeviceParams:
     msb_read_noise_rel: float = 0.0
     #: what stores the MSB: "levels" (ideal levels plus the Gaussian ``msb_prog_sigma_rel``
     #: error per write; the first release) | "pcm" (a PCM pair G+/G- programmed by pulse trains
-    #: along NeuroSim's nonlinear curve with c2c noise: ``msb_pcm_*``, ``msb_c2c_rel``; its
-    #: error comes from that physics, so ``msb_prog_sigma_rel`` must be 0)
+    #: along NeuroSim's nonlinear curve with c2c noise: ``msb_pcm_*``, ``msb_c2c_rel``) |
+    #: "domains" (a multi-domain ferroelectric layer written by an erase pulse and a program
+    #: pulse of ``msb_write_time_s`` whose amplitude, up to ``msb_write_voltage_v``, targets the
+    #: level: ``fe_*``). The last two get their error from that physics, so
+    #: ``msb_prog_sigma_rel`` must be 0
     msb_model: str = "levels"
     #: how an MSB write reaches its level: "open-loop" (one program operation; NeuroSim) |
     #: "program-verify" (program, read, correct until within ``msb_verify_tol_rel`` or
@@ -173,6 +176,28 @@ class DeviceParams:
     msb_verify_tol_rel: float = 0.1
     #: "program-verify": most program operations per write (each followed by a verify read)
     msb_verify_max_iterations: int = 10
+    #: "domains": FE domains per cell (1..64); the polarization is the fraction switched up,
+    #: level m of N targets m / (N - 1) of them; the weight is linear in it
+    fe_domains: int = 0
+    #: "domains": FE layer thickness (the field is E = fe_voltage_fraction * V / thickness)
+    fe_thickness_m: float = 0.0
+    #: "domains": share of a write pulse's amplitude across the FE layer (the FeMFET's FE-cap /
+    #: MOSFET divider), in (0, 1]
+    fe_voltage_fraction: float = 0.0
+    #: "domains": median activation field E_a of the domains (V/m); per domain
+    #: E_a = median * exp(fe_ea_sigma_ln * z), z standard normal drawn once per array (d2d)
+    fe_ea_v_per_m: float = 0.0
+    #: "domains": lognormal spread of E_a (the device-to-device variation lives here)
+    fe_ea_sigma_ln: float = 0.0
+    #: "domains": NLS switching: a domain switches in a pulse of width t with probability
+    #: 1 - exp(-(t / tau)^fe_beta), tau = fe_tau0_s * exp((E_a / E)^fe_alpha); pulses accumulate
+    fe_tau0_s: float = 0.0
+    #: "domains": Merz-law exponent alpha of tau(E)
+    fe_alpha: float = 0.0
+    #: "domains": NLS exponent beta
+    fe_beta: float = 0.0
+    #: "domains" with "program-verify": amplitude step of a correction pulse (volts)
+    fe_verify_step_v: float = 0.0
     #: wear-out ("stuck": the cell keeps its level) once msb_writes > endurance
     endurance_cycles: float = 1e10
     #: MSB relaxes toward weight 0 with this time constant (inference retention)

@@ -31,7 +31,7 @@ use crate::device::Residual;
 use crate::rng::Key;
 
 /// Constants of the carry operation.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CarryCfg {
     pub n_l: f32,
     pub l_max: f32,
@@ -150,6 +150,7 @@ impl CarryCfg {
             cell: (c.base + j) as u64,
             believed_w,
             actual_w: believed_w + (c.err[j] - off) as f64,
+            to_level: level,
             to_w: self.lo + level as f64 * self.d_m,
             offset: off,
         });
@@ -199,7 +200,7 @@ impl SynapseArray {
             key_read,
             lo: self.geo.lo,
             d_m: self.geo.d_m,
-            msb: MsbStore::build(d, self.geo.d_m, self.w_max, key_prog),
+            msb: MsbStore::build(d, self.geo.d_m, self.w_max, key_prog, self.domains.as_ref()),
         }
     }
 }

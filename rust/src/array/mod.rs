@@ -16,7 +16,8 @@
 //! Modules, one concept each: [`geometry`] (level mapping), [`counters`], `d2d` (static
 //! variation drawn at build), `leak`, `program`, [`update`] (the pulse kernels), `carry` (the
 //! carry rule), `transfer` (transfer protocols and `step`), `readout`, [`state`] (state I/O),
-//! [`pulses`] and [`simd`] (shared arithmetic of the hot loops).
+//! [`pulses`] and [`simd`] (shared arithmetic of the hot loops), `domains` (the domain state
+//! of a `domains` MSB store).
 
 /// The mutable per-cell hybrid state of `$a` (a `SynapseArray`) as an `update::HybridState`:
 /// a macro, so the other fields stay borrowable alongside.
@@ -36,6 +37,7 @@ macro_rules! hybrid_state {
 mod carry;
 pub mod counters;
 mod d2d;
+mod domains;
 pub mod geometry;
 mod leak;
 pub mod memory;
@@ -51,6 +53,7 @@ pub use counters::{Counters, RngSteps, Tally};
 pub use geometry::Geometry;
 pub use state::{State, STATE_FORMAT};
 
+use crate::device::msb::DomainState;
 use crate::device::response::Model;
 use crate::device::{DeviceParams, Kind};
 use crate::error::{Error, Result};
@@ -92,6 +95,8 @@ pub struct SynapseArray {
     model: Model,
     lsb_shape_up: Vec<f32>,
     lsb_shape_down: Vec<f32>,
+    // the `domains` MSB store's per-cell domain masks and physics (None for other stores)
+    domains: Option<DomainState>,
     // lazily applied leak and its cached per-cell factors (for a repeated dt: a multiply)
     pending_dt: f64,
     decay: Vec<f32>,
@@ -184,6 +189,7 @@ impl SynapseArray {
             model: Model::build(&dev)?,
             lsb_shape_up: Vec::new(),
             lsb_shape_down: Vec::new(),
+            domains: None,
             pending_dt: 0.0,
             decay: Vec::new(),
             decay0: 1.0,
@@ -211,6 +217,7 @@ impl SynapseArray {
                 a.draw_d2d();
                 a.msb_error.copy_from_slice(&a.msb_offset);
                 a.detect_uniform();
+                a.init_domains();
             }
         }
         Ok(a)

@@ -55,7 +55,9 @@ impl SynapseArray {
                 // write otherwise
                 let own = self.dev.msb_model != MsbKind::Levels
                     || self.dev.msb_write_scheme != WriteScheme::OpenLoop;
-                let store = own.then(|| MsbStore::build(&self.dev, geo.d_m, self.w_max, key_e));
+                let dom = self.domains.as_ref();
+                let store =
+                    own.then(|| MsbStore::build(&self.dev, geo.d_m, self.w_max, key_e, dom));
                 // fresh charge: no blocked carry is pending
                 self.carry_blocked.iter_mut().for_each(|b| *b = 0);
                 self.blocked_per_chunk.iter_mut().for_each(|b| *b = 0);
@@ -74,6 +76,7 @@ impl SynapseArray {
                             c.err[j] = if let Some(s) = &store {
                                 s.write(&WriteReq {
                                     cell: g,
+                                    to_level: m,
                                     believed_w: 0.0,
                                     actual_w: 0.0,
                                     to_w: geo.levels[m as usize],

@@ -36,6 +36,8 @@ pub struct State {
     /// device-to-device spread (`lsb_exp_a_d2d_rel > 0`); else empty
     pub lsb_a_up: Vec<f32>,
     pub lsb_a_down: Vec<f32>,
+    /// per cell: the `domains` store's domain mask (bit k: domain k up); else empty
+    pub domain_mask: Vec<u64>,
     pub pending_dt: f64,
     pub counters: Counters,
     pub steps: RngSteps,
@@ -62,6 +64,7 @@ impl SynapseArray {
             carry_blocked: self.carry_blocked.clone(),
             lsb_a_up: self.lsb_shape_up.clone(),
             lsb_a_down: self.lsb_shape_down.clone(),
+            domain_mask: self.domain_masks(),
             pending_dt: self.pending_dt,
             counters: self.counters.clone(),
             steps: self.steps,
@@ -139,6 +142,7 @@ impl SynapseArray {
                     a.check_bounds()?;
                     a.set_blocked(s.carry_blocked)?;
                     a.set_shapes(s.lsb_a_up, s.lsb_a_down)?;
+                    a.set_domain_masks(s.domain_mask)?;
                     a.detect_uniform();
                 }
             }

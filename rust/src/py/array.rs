@@ -296,6 +296,9 @@ impl PySynapseArray {
                 d.set_item("leak_rate", out_2d(py, r, c, s.leak_rate)?)?;
                 d.set_item("msb_offset", out_2d(py, r, c, s.msb_offset)?)?;
                 d.set_item("carry_blocked", out_2d(py, r, c, s.carry_blocked)?)?;
+                if !s.domain_mask.is_empty() {
+                    d.set_item("domain_mask", out_2d(py, r, c, s.domain_mask)?)?;
+                }
                 if !s.lsb_a_up.is_empty() {
                     d.set_item("lsb_a_up", out_2d(py, r, c, s.lsb_a_up)?)?;
                     d.set_item("lsb_a_down", out_2d(py, r, c, s.lsb_a_down)?)?;

@@ -144,6 +144,7 @@ pub(super) fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
         carry_blocked: Vec::new(),
         lsb_a_up: Vec::new(),
         lsb_a_down: Vec::new(),
+        domain_mask: Vec::new(),
         pending_dt,
         counters,
         steps,
@@ -163,6 +164,10 @@ pub(super) fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
             st.msb_offset = get_array(state, "msb_offset", "float32")?;
             if !first_release {
                 st.carry_blocked = get_array(state, "carry_blocked", "uint8")?;
+            }
+            // present exactly for a 'domains' MSB store (checked there)
+            if state.contains("domain_mask")? {
+                st.domain_mask = get_array(state, "domain_mask", "uint64")?;
             }
             // present exactly when the device draws per-cell nonlinearities (checked there)
             if state.contains("lsb_a_up")? || state.contains("lsb_a_down")? {

@@ -8,15 +8,19 @@
 //!
 //! - [`Levels`]: ideal levels plus a Gaussian programming error (first release);
 //! - [`Pcm`]: a PCM pair programmed with pulse trains along NeuroSim's nonlinear curve, with
-//!   cycle-to-cycle noise per train.
+//!   cycle-to-cycle noise per train;
+//! - [`Domains`]: a multi-domain ferroelectric layer (the FeMFET) switched by real pulses with
+//!   nucleation-limited switching; its per-cell state is the domain mask ([`DomainState`]).
 //!
 //! Both take the write scheme [`WriteScheme`]: `open-loop` (one program operation) or
 //! `program-verify` (program, read, correct until within `msb_verify_tol_rel` of the level
 //! spacing or `msb_verify_max_iterations` operations).
 
+mod domains;
 mod levels;
 mod pcm;
 
+pub use domains::{DomainState, Domains, Masks, Nls, MAX_DOMAINS};
 pub use levels::Levels;
 pub use pcm::Pcm;
 
@@ -33,6 +37,8 @@ named_choice!(
     Levels = "levels",
     /// a PCM pair G+/G-: nonlinear, noisy pulse-train programming (NeuroSim's PCM)
     Pcm = "pcm",
+    /// a multi-domain ferroelectric layer switched by pulses (NLS kinetics)
+    Domains = "domains",
 });
 
 named_choice!(
@@ -72,6 +78,8 @@ impl MsbWrite {
 #[derive(Clone, Copy, Debug)]
 pub struct WriteReq {
     pub cell: u64,
+    /// the target level index
+    pub to_level: u16,
     pub believed_w: f64,
     pub actual_w: f64,
     pub to_w: f64,
@@ -102,16 +110,23 @@ pub fn op_key(key: Key, k: u32) -> Key {
 }
 
 /// The built store of a device, per kernel call (the key advances with the caller's step).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum MsbStore {
     Levels(Levels),
     Pcm(Pcm),
+    Domains(Domains),
 }
 
 impl MsbStore {
     /// The store of a validated device whose levels are `d_m` apart, weight range `+-w_max`,
-    /// drawing from `key`.
-    pub fn build(d: &DeviceParams, d_m: f64, w_max: f64, key: Key) -> MsbStore {
+    /// drawing from `key`; `dom`: the array's domain state (`domains` only).
+    pub fn build(
+        d: &DeviceParams,
+        d_m: f64,
+        w_max: f64,
+        key: Key,
+        dom: Option<&DomainState>,
+    ) -> MsbStore {
         let verify = match d.msb_write_scheme {
             WriteScheme::OpenLoop => None,
             WriteScheme::ProgramVerify => Some(Verify {
@@ -126,6 +141,10 @@ impl MsbStore {
                 verify,
             }),
             MsbKind::Pcm => MsbStore::Pcm(Pcm::new(d, w_max, key, verify)),
+            MsbKind::Domains => {
+                let s = dom.expect("a 'domains' array holds its domain state");
+                MsbStore::Domains(s.store(d, d_m, key, verify))
+            }
         }
     }
 }
@@ -136,6 +155,7 @@ impl MsbModel for MsbStore {
         match self {
             MsbStore::Levels(m) => m.write(r),
             MsbStore::Pcm(m) => m.write(r),
+            MsbStore::Domains(m) => m.write(r),
         }
     }
 }
@@ -147,6 +167,15 @@ const OWNED: &[(&str, MsbKind)] = &[
     ("msb_pcm_a_up", MsbKind::Pcm),
     ("msb_pcm_a_down", MsbKind::Pcm),
     ("msb_c2c_rel", MsbKind::Pcm),
+    ("fe_domains", MsbKind::Domains),
+    ("fe_thickness_m", MsbKind::Domains),
+    ("fe_voltage_fraction", MsbKind::Domains),
+    ("fe_ea_v_per_m", MsbKind::Domains),
+    ("fe_ea_sigma_ln", MsbKind::Domains),
+    ("fe_tau0_s", MsbKind::Domains),
+    ("fe_alpha", MsbKind::Domains),
+    ("fe_beta", MsbKind::Domains),
+    ("fe_verify_step_v", MsbKind::Domains),
 ];
 
 impl DeviceParams {
@@ -157,7 +186,16 @@ impl DeviceParams {
                 "msb_pcm_max_pulses" => self.msb_pcm_max_pulses as f64,
                 "msb_pcm_a_up" => self.msb_pcm_a_up,
                 "msb_pcm_a_down" => self.msb_pcm_a_down,
-                _ => self.msb_c2c_rel,
+                "msb_c2c_rel" => self.msb_c2c_rel,
+                "fe_domains" => self.fe_domains as f64,
+                "fe_thickness_m" => self.fe_thickness_m,
+                "fe_voltage_fraction" => self.fe_voltage_fraction,
+                "fe_ea_v_per_m" => self.fe_ea_v_per_m,
+                "fe_ea_sigma_ln" => self.fe_ea_sigma_ln,
+                "fe_tau0_s" => self.fe_tau0_s,
+                "fe_alpha" => self.fe_alpha,
+                "fe_beta" => self.fe_beta,
+                _ => self.fe_verify_step_v,
             }
         };
         for (field, owner) in OWNED {
@@ -191,8 +229,64 @@ impl DeviceParams {
                 ));
             }
         }
-        if self.msb_model == MsbKind::Pcm {
-            self.validate_pcm()?;
+        match self.msb_model {
+            MsbKind::Pcm => self.validate_pcm()?,
+            MsbKind::Domains => self.validate_domains()?,
+            MsbKind::Levels => {}
+        }
+        Ok(())
+    }
+
+    fn validate_domains(&self) -> Result<()> {
+        if self.msb_prog_sigma_rel != 0.0 {
+            return Err(Error::param(
+                "msb_prog_sigma_rel",
+                self.msb_prog_sigma_rel,
+                "0 with msb_model 'domains': its programming error comes from the switching \
+                 physics (fe_* fields)",
+            ));
+        }
+        if !(1..=MAX_DOMAINS).contains(&self.fe_domains) {
+            return Err(Error::param(
+                "fe_domains",
+                self.fe_domains,
+                &format!("an integer in [1, {MAX_DOMAINS}] with msb_model 'domains'"),
+            ));
+        }
+        let gt0 = [
+            ("fe_thickness_m", self.fe_thickness_m),
+            ("fe_ea_v_per_m", self.fe_ea_v_per_m),
+            ("fe_tau0_s", self.fe_tau0_s),
+            ("fe_alpha", self.fe_alpha),
+            ("fe_beta", self.fe_beta),
+            ("msb_write_voltage_v", self.msb_write_voltage_v),
+            ("msb_write_time_s", self.msb_write_time_s),
+        ];
+        for (field, x) in gt0 {
+            if !(x.is_finite() && x > 0.0) {
+                return Err(Error::param(
+                    field,
+                    x,
+                    "a finite value > 0 with msb_model 'domains'",
+                ));
+            }
+        }
+        let f = self.fe_voltage_fraction;
+        if !(f > 0.0 && f <= 1.0) {
+            return Err(Error::param(
+                "fe_voltage_fraction",
+                f,
+                "a value in (0, 1] with msb_model 'domains' (the share of the write voltage \
+                 across the FE layer)",
+            ));
+        }
+        for (field, x) in [
+            ("fe_ea_sigma_ln", self.fe_ea_sigma_ln),
+            ("fe_verify_step_v", self.fe_verify_step_v),
+        ] {
+            if !(x.is_finite() && x >= 0.0) {
+                return Err(Error::param(field, x, "finite value >= 0"));
+            }
         }
         Ok(())
     }

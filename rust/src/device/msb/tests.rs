@@ -26,6 +26,7 @@ fn pcm_dev(c2c: f64, scheme: WriteScheme) -> DeviceParams {
 fn req(cell: u64, believed: f64, actual: f64, to: f64) -> WriteReq {
     WriteReq {
         cell,
+        to_level: 0,
         believed_w: believed,
         actual_w: actual,
         to_w: to,
@@ -40,7 +41,7 @@ const D_M: f64 = W_MAX / 3.0;
 fn pcm_open_loop_step_follows_the_formula() {
     let d = pcm_dev(0.0, WriteScheme::OpenLoop);
     d.validate().unwrap();
-    let s = MsbStore::build(&d, D_M, W_MAX, Key::new(1, Stream::TransferProg, 0));
+    let s = MsbStore::build(&d, D_M, W_MAX, Key::new(1, Stream::TransferProg, 0), None);
     let (a_up, a_dn) = (0.499181, -0.200303);
     // from the erased pair to level +1: n = round(1/3 * 97) = 32 pulses up from p = 0
     let w = s.write(&req(0, 0.0, 0.0, D_M));
@@ -69,13 +70,13 @@ fn pcm_open_loop_step_follows_the_formula() {
 fn pcm_noise_is_nonlinear_and_state_dependent() {
     // equal nominal steps at different states move the conductance by different amounts
     let d = pcm_dev(0.0, WriteScheme::OpenLoop);
-    let s = MsbStore::build(&d, D_M, W_MAX, Key::new(1, Stream::TransferProg, 0));
+    let s = MsbStore::build(&d, D_M, W_MAX, Key::new(1, Stream::TransferProg, 0), None);
     let e1 = s.write(&req(0, 0.0, 0.0, D_M)).error as f64 + D_M;
     let e2 = s.write(&req(0, D_M, D_M, 2.0 * D_M)).error as f64 + 2.0 * D_M - D_M;
     assert!(e1 > 1.2 * e2, "first step {e1} vs second {e2}");
     // c2c noise: sigma 3.5 % of the range times sqrt(32) per train
     let d = pcm_dev(0.035, WriteScheme::OpenLoop);
-    let s = MsbStore::build(&d, D_M, W_MAX, Key::new(2, Stream::TransferProg, 0));
+    let s = MsbStore::build(&d, D_M, W_MAX, Key::new(2, Stream::TransferProg, 0), None);
     let x0 = g(32.0 / 97.0, 0.499181);
     let dev: Vec<f64> = (0..4000)
         .map(|c| (D_M + s.write(&req(c, 0.0, 0.0, D_M)).error as f64) / W_MAX - x0)
@@ -94,12 +95,13 @@ fn verify_converges_within_tolerance_and_counts_iterations() {
             ..pcm_dev(c2c, WriteScheme::ProgramVerify)
         };
         d.validate().unwrap();
-        let s = MsbStore::build(&d, D_M, W_MAX, Key::new(3, Stream::TransferProg, 0));
+        let s = MsbStore::build(&d, D_M, W_MAX, Key::new(3, Stream::TransferProg, 0), None);
         let open = MsbStore::build(
             &pcm_dev(c2c, WriteScheme::OpenLoop),
             D_M,
             W_MAX,
             Key::new(3, Stream::TransferProg, 0),
+            None,
         );
         let mut iters = 0;
         for c in 0..500 {
@@ -125,7 +127,7 @@ fn verify_converges_within_tolerance_and_counts_iterations() {
         msb_verify_max_iterations: 3,
         ..pcm_dev(0.035, WriteScheme::ProgramVerify)
     };
-    let s = MsbStore::build(&d, D_M, W_MAX, Key::new(3, Stream::TransferProg, 0));
+    let s = MsbStore::build(&d, D_M, W_MAX, Key::new(3, Stream::TransferProg, 0), None);
     assert_eq!(s.write(&req(0, 0.0, 0.0, D_M)).verify_iterations, 3);
 }
 
@@ -133,7 +135,7 @@ fn verify_converges_within_tolerance_and_counts_iterations() {
 fn levels_open_loop_is_the_first_release_draw_and_verify_redraws() {
     let key = Key::new(5, Stream::OverflowProg, 2);
     let d = DeviceParams::default();
-    let s = MsbStore::build(&d, D_M, W_MAX, key);
+    let s = MsbStore::build(&d, D_M, W_MAX, key, None);
     let sigma = 0.005 * 2.0 * W_MAX;
     for c in 0..100 {
         let w = s.write(&WriteReq {
@@ -149,7 +151,7 @@ fn levels_open_loop_is_the_first_release_draw_and_verify_redraws() {
         msb_verify_max_iterations: 100,
         ..Default::default()
     };
-    let s = MsbStore::build(&d, D_M, W_MAX, key);
+    let s = MsbStore::build(&d, D_M, W_MAX, key, None);
     let total: u32 = (0..300)
         .map(|c| {
             let w = s.write(&req(c, 0.0, 0.0, D_M));
