@@ -60,7 +60,8 @@ NOT_HASHED = (
 )
 #: hashed only when set: a field added after runs were named, whose default leaves them unchanged
 HASHED_WHEN_SET = ("eval_limit",)
-#: DeviceParams fields added after runs were named (the PCM store and the MSB write scheme):
+#: DeviceParams fields added after runs were named (the PCM and ferroelectric-domain stores, the
+#: MSB write scheme):
 #: hashed only when they differ from their default, which computes what those runs computed, so
 #: runs named before the fields existed keep their names and are reused
 DEVICE_HASHED_WHEN_SET = (
@@ -72,6 +73,15 @@ DEVICE_HASHED_WHEN_SET = (
     "msb_c2c_rel",
     "msb_verify_tol_rel",
     "msb_verify_max_iterations",
+    "fe_domains",
+    "fe_thickness_m",
+    "fe_voltage_fraction",
+    "fe_ea_v_per_m",
+    "fe_ea_sigma_ln",
+    "fe_tau0_s",
+    "fe_alpha",
+    "fe_beta",
+    "fe_verify_step_v",
 )
 HASH_DIGITS = 16
 
