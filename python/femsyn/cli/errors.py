@@ -26,7 +26,7 @@ from femsyn.run import TrainingDivergedError
 from femsyn.run.config import ConfigError
 from femsyn.run.rundir import RunDirInUseError
 
-__all__ = ["FAILURE", "USAGE", "cli_errors", "debug_enabled", "flag_of", "message_of", "one_line"]
+__all__ = ["FAILURE", "USAGE", "USER_ERRORS", "cli_errors", "debug_enabled", "flag_of", "message_of", "one_line"]
 
 USAGE, FAILURE = 2, 1
 
@@ -39,6 +39,8 @@ _USER_ERRORS: tuple[type[BaseException], ...] = (
     TrainingDivergedError,
     RunDirInUseError,
 )
+#: the same, under the name the old ``femsyn.commands.train`` exported
+USER_ERRORS = _USER_ERRORS
 # OS errors that say the output cannot be written (the run's last checkpoint survives them).
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
 # TrainConfig fields whose flag is not --<field with dashes>, or that have none.
