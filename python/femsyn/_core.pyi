@@ -170,10 +170,16 @@ class SynapseArray:
         part below half a step, added to ``lsb_discarded_pulses``).
         float/ideal: no-op, returns 0.
         """
-    def step(self, dw: npt.NDArray[np.float32], images: int = 1) -> int:
+    def step(self, dw: npt.NDArray[np.float32], images: int = 1, *, out: npt.NDArray[np.float32] | None = None) -> int:
         """One training step: ``advance(images * t_image_s)``, ``update(dw)``, then, with a
         periodic ``transfer_protocol``, a read-all :meth:`transfer` when the image counter crosses
-        a multiple of ``transfer_every_images``. Returns the MSB writes of this step."""
+        a multiple of ``transfer_every_images``. Returns the MSB writes of this step.
+
+        ``out`` (float32 ``(rows, cols)``, C-contiguous, writable, not ``dw``): also write the
+        training weights after the step into it, bit-identical to a following ``weights()``,
+        in the update's pass over the cells (a step with a periodic transfer reads out after
+        the transfer). Saves the separate readout pass of a training loop.
+        """
     def weights(self, inference: bool = False, retention_s: float = 0.0) -> npt.NDArray[np.float32]:
         """Current weights, float32 ``(rows, cols)``.
 
@@ -197,10 +203,16 @@ class SynapseArray:
           the MSB has moved; with ``reset`` every attempt is new charge;
         * ``lsb_discarded_pulses`` (float): charge thrown away by ``reset`` residuals, pulse units
           (sum of the magnitudes of the analog LSB charge reset, not rounded);
-        * ``transfers`` (read-all events), ``updates``, ``images``, ``time_s`` (float).
+        * ``transfers`` (read-all events), ``updates``, ``images``, ``time_s`` (float);
+        * ``msb_program_pulses``: program pulses of the MSB writes as the store counts them
+          (``levels``: one per program operation; ``pcm``: its pulse trains plus RESETs);
+          ``msb_verify_iterations``: program-and-verify iterations of closed-loop writes (0 open
+          loop), each one program operation (counted in the cell's write count, what endurance
+          counts) and one verify read.
         """
     def msb_write_counts(self) -> npt.NDArray[np.uint32]:
-        """Per-cell MSB write counts (zeros for float/ideal)."""
+        """Per-cell MSB write counts, what endurance counts: program operations (one per
+        open-loop write, the iterations of a program-verify write); zeros for float/ideal."""
     def lsb(self) -> npt.NDArray[np.float32]:
         """Per-cell LSB charge in pulse units, pending leak applied (zeros for float/ideal)."""
     def msb_levels(self) -> npt.NDArray[np.int16]:

@@ -91,17 +91,27 @@ class PlainWeights:
     def weights(self, inference: bool = False, retention_s: float = 0.0) -> np.ndarray:
         return self.w
 
-    def step(self, dw: np.ndarray, images: int = 0) -> int:
-        self.w += dw
+    def step(self, dw: np.ndarray, images: int = 0, out: np.ndarray | None = None) -> int:
+        # with `out` (the layer's weight buffer), the sum goes there and the buffer becomes the
+        # matrix: w += dw in place from the second step on, no copy (the plain-weights baseline)
+        if out is None:
+            self.w += dw
+        else:
+            np.add(self.w, dw, out=out)
+            self.w = out
         return 0
+
+    def counters(self) -> dict[str, int]:
+        return {}
 
 
 class Stepper:
     """One network on one synapse preset, fed random batches, doing full training steps.
 
     A step is the body of the batch loop of :func:`femsyn.run.train`: gather a batch,
-    ``net.load_weights()`` (one readout per array), forward, softmax cross-entropy, backward,
-    SGD with momentum and weight decay, one ``arr.step(dw, images)`` per weighted layer (leak,
+    ``net.training_weights()`` (a readout only when a layer's buffer is stale), forward, softmax
+    cross-entropy, backward, SGD with momentum and weight decay, one ``arr.step(dw, images,
+    out=buffer)`` per weighted layer (leak,
     LSB pulses, overflow and periodic transfers happen inside). Hyper-parameters default to
     :class:`femsyn.run.TrainConfig`'s.
     """
@@ -167,7 +177,7 @@ class Stepper:
         if self._to_internal is not None:
             x = self._to_internal(x)  # (N, C, H, W) -> the layers' internal layout, as train() does
         net = self.net
-        net.load_weights()
+        net.training_weights()
         logits = net.forward(x, train=True)
         _, grad, _ = softmax_cross_entropy(logits, y)
         net.backward(grad)

@@ -31,7 +31,7 @@ __all__ = ["FAILURE", "USAGE", "USER_ERRORS", "cli_errors", "debug_enabled", "fl
 USAGE, FAILURE = 2, 1
 
 # Errors that are the user's or their files' (bad input, missing data, diverged training).
-_USER_ERRORS: tuple[type[BaseException], ...] = (
+USER_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,
     TypeError,
     OSError,
@@ -80,7 +80,7 @@ def message_of(e: BaseException) -> tuple[list[str], int] | None:
         return [f"cannot write {e.filename}: {what} (the last checkpoint, if any, is intact)"], FAILURE
     if isinstance(e, EOFError):
         return [f"unexpected end of a file (truncated?): {one_line(e)}"], FAILURE
-    if isinstance(e, _USER_ERRORS):
+    if isinstance(e, USER_ERRORS):
         return [one_line(e)], FAILURE
     return None
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from femsyn.cli.errors import USER_ERRORS  # noqa: F401 - a name of the old femsyn.commands.train
 from femsyn.cli.output import format_summary
 from femsyn.run import CHECKPOINT, TrainConfig, train
 from femsyn.run.config_file import load_toml, resolve_device, saved_run_values

@@ -17,10 +17,13 @@ Weights and the device:
 * Biases stay float32 in the digital periphery (they are not synapses): they are updated
   exactly by the optimizer and never quantized.
 
-Per training step the network reads ``arr.weights()`` once per layer (``load_weights``),
-caches them for the forward and backward pass, computes the gradients in float32 (float64
+Per training step the network takes each layer's training weights (``training_weights``),
+keeps them for the forward and backward pass, computes the gradients in float32 (float64
 inputs and weights run in float64, for gradient checks), and the optimizer sends one
-``arr.step(dw, images=batch)`` per layer. Every result is bit-identical for any thread count.
+``arr.step(dw, images=batch, out=buffer)`` per layer (``SynapticLayer.apply_step``): the array
+writes the weights after the update into the layer's private buffer in the update's own pass,
+so no separate readout pass runs per step (``arr.weights()`` only when the buffer is stale:
+first step, a new or touched array). Every result is bit-identical for any thread count.
 """
 
 from __future__ import annotations
@@ -93,6 +96,10 @@ class SynapticLayer(Layer):
         self.relu = False  # a following ReLU fused into this layer (set by Sequential)
         self._x: np.ndarray | None = None
         self._y: np.ndarray | None = None  # output, kept for the fused ReLU's mask
+        # the fused step's output buffer (private: an array handed out by load_weights must not
+        # change under its holder) and what it is valid for: (array, its counters after the step)
+        self._w_train: np.ndarray | None = None
+        self._w_train_of: tuple[Any, dict[str, Any]] | None = None
 
     def _bias_for(self, x: np.ndarray) -> np.ndarray | None:
         return self.b.astype(x.dtype, copy=False) if self.use_bias else None
@@ -125,16 +132,47 @@ class SynapticLayer(Layer):
         self.array.program(w0)
         self.b = np.zeros(self.rows, dtype=np.float32)
         self.w = None
+        self._w_train_of = None
 
-    def load_weights(self, inference: bool = False, retention_s: float = 0.0) -> np.ndarray:
-        """Read the weights from the array once and cache them for forward/backward."""
+    def _require_array(self) -> None:
         if self.array is None:
             raise RuntimeError(f"layer {self.name or type(self).__name__} has no SynapseArray; call build() first")
+
+    def load_weights(self, inference: bool = False, retention_s: float = 0.0) -> np.ndarray:
+        """Read the weights from the array once and cache them for forward/backward.
+
+        Returns a new array that later steps do not change (the training loop uses
+        :meth:`training_weights`, which skips the readout after a fused step)."""
+        self._require_array()
         if inference or retention_s:
             self.w = self.array.weights(inference=inference, retention_s=float(retention_s))
         else:
             self.w = self.array.weights()
         return self.w
+
+    def training_weights(self) -> None:
+        """Make ``w`` the array's training weights for the next forward/backward: the buffer the
+        last :meth:`apply_step` filled, if the array has not changed since, else a readout."""
+        self._require_array()
+        of = self._w_train_of
+        if of is not None and of[0] is self.array and of[1] == self.array.counters():
+            self.w = self._w_train
+        else:
+            self._w_train_of = None
+            self.w = self.array.weights()
+
+    def apply_step(self, dw: np.ndarray, images: int) -> int:
+        """``arr.step(dw, images)`` that also fills the layer's weight buffer with the training
+        weights after the step (one pass over the cells); returns the MSB writes of the step.
+        ``w`` may be that buffer: it is not used between the optimizer step and the next
+        forward, so one buffer suffices."""
+        self._require_array()
+        buf = self._w_train
+        if buf is None or buf.shape != (self.rows, self.cols):
+            buf = self._w_train = np.empty((self.rows, self.cols), dtype=np.float32)
+        writes = int(self.array.step(dw, images=int(images), out=buf))
+        self._w_train_of = (self.array, self.array.counters())
+        return writes
 
 
 class Linear(SynapticLayer):
@@ -492,6 +530,11 @@ class Sequential:
     def load_weights(self, inference: bool = False, retention_s: float = 0.0) -> list[np.ndarray]:
         """Read every layer's weights once (training weights or MSB-only at ``retention_s``)."""
         return [layer.load_weights(inference=inference, retention_s=retention_s) for layer in self.synaptic_layers]
+
+    def training_weights(self) -> None:
+        """Every layer's training weights for the next step (no readout after a fused step)."""
+        for layer in self.synaptic_layers:
+            layer.training_weights()
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         """Forward pass on internal-layout input ((N, H, W, C) images or (N, F) features)."""

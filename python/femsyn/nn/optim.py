@@ -1,7 +1,8 @@
 """SGD with momentum and weight decay, and learning-rate schedules.
 
 The optimizer turns gradients into requested weight changes ``dw`` and hands them to the
-synapses: one ``arr.step(dw, images=batch_size)`` per weighted layer per batch. What the
+synapses: one ``arr.step(dw, images=batch_size)`` per weighted layer per batch
+(``SynapticLayer.apply_step``, which also refills the layer's weights in that pass). What the
 device does with the request (quantization, pulse clipping, leak, transfers) is the device's
 business; the float preset applies it exactly, so every preset goes through the same loop.
 Biases live in the digital periphery and are updated exactly in float32.
@@ -72,7 +73,7 @@ class SGD:
         for layer, vw, vb, dw in zip(self.layers, self.v_w, self.v_b, self._dw):
             # one pass over the cells (the float32 steps of vw = mu*vw + grad + wd*w, dw = -lr*vw)
             sgd_step(vw, layer.grad_w, layer.w, dw, self.momentum, self.weight_decay, lr)
-            writes.append(int(layer.array.step(dw, images=int(images))))
+            writes.append(layer.apply_step(dw, int(images)))
             if layer.use_bias:
                 vb *= np.float32(self.momentum)
                 vb += layer.grad_b

@@ -1,8 +1,9 @@
 """The training loop: ``train(config) -> summary``.
 
 Every preset (float, ideal-Nb, hybrid devices) goes through the same loop: per batch the
-network reads each layer's weights once from its SynapseArray, backpropagates in float32,
-and the optimizer sends one ``arr.step(dw, images=batch)`` per layer. Only the arrays differ.
+network takes each layer's training weights (filled by the previous step's array pass, read
+out only when stale), backpropagates in float32, and the optimizer sends one
+``arr.step(dw, images=batch, out=buffer)`` per layer. Only the arrays differ.
 
 A run, in the order :class:`_TrainingRun` does it: prepare the run directory (or load the
 checkpoint to resume from), load the data, build (or restore) the net, then per epoch: one
@@ -241,7 +242,7 @@ class _TrainingRun:
         config, data, net = self.config, self.data, self.net
         xb = augment_batch(data.train_x[idx], self.aug_rng) if config.augment else to_internal(data.train_x[idx])
         yb = data.train_y[idx]
-        net.load_weights()
+        net.training_weights()
         logits = net.forward(xb, train=True)
         loss, grad, correct = softmax_cross_entropy(logits, yb)
         if not math.isfinite(loss):

@@ -132,7 +132,7 @@ fn readout_body_stream_avx2(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn readout_train(
+pub(super) fn readout_train(
     o: &mut [f32],
     m: &[u16],
     e: &[f32],
@@ -156,6 +156,15 @@ fn readout_train(
         }
     }
     readout_body(o, m, e, l, dc, f, lo, d_m, d_l)
+}
+
+/// Ideal readout of one chunk: the level of each index, `lo + m * D_M` (the expression of the
+/// level table, vectorizable).
+#[inline]
+pub(super) fn readout_levels(o: &mut [f32], m: &[u16], lo: f64, d_m: f64) {
+    for (o, m) in o.iter_mut().zip(m) {
+        *o = (lo + *m as f64 * d_m) as f32;
+    }
 }
 
 /// Readouts of at least this many cells (16 MiB of output) use streaming stores.
@@ -187,11 +196,7 @@ impl SynapseArray {
                 install(|| {
                     out.par_chunks_mut(CHUNK)
                         .zip(msb.par_chunks(CHUNK))
-                        .for_each(|(o, m)| {
-                            for (o, m) in o.iter_mut().zip(m) {
-                                *o = (lo + *m as f64 * d_m) as f32;
-                            }
-                        })
+                        .for_each(|(o, m)| readout_levels(o, m, lo, d_m))
                 });
             }
             Kind::Hybrid => {

@@ -62,19 +62,34 @@ impl SynapseArray {
     /// when the image counter crosses a multiple of `transfer_every_images`.
     /// Returns the MSB writes of this step (overflow carries + periodic transfer).
     pub fn step(&mut self, dw: &[f32], images: u64) -> Result<u64> {
+        self.step_into(dw, images, None)
+    }
+
+    /// [`SynapseArray::step`] that also writes the training weights after the step into
+    /// `out` (bit-identical to a following `weights_into(false, 0, out)`), in the update's
+    /// pass when no periodic transfer is due (else read out after the transfer).
+    pub fn step_into(&mut self, dw: &[f32], images: u64, out: Option<&mut [f32]>) -> Result<u64> {
         check_len("dw", dw.len(), self.rows, self.cols)?;
         check_finite("dw", dw)?;
+        if let Some(o) = &out {
+            check_len("out", o.len(), self.rows, self.cols)?;
+        }
         let before = self.counters.msb_writes;
         let dt = images as f64 * self.dev.t_image_s;
         self.advance(dt)?;
         let old = self.counters.images;
         let new = old.saturating_add(images);
         self.counters.images = new;
-        self.update_checked(dw);
         let every = self.dev.transfer_every_images;
         let periodic = self.dev.transfer_protocol.periodic();
         if self.dev.kind == Kind::Hybrid && periodic && every > 0 && new / every != old / every {
+            self.update_checked(dw, None);
             self.transfer();
+            if let Some(o) = out {
+                self.weights_into(false, 0.0, o)?;
+            }
+        } else {
+            self.update_checked(dw, out);
         }
         Ok(self.counters.msb_writes - before)
     }

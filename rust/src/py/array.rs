@@ -4,7 +4,11 @@
 use super::convert::*;
 use super::state::state_from_py;
 use crate::array::{SynapseArray, STATE_FORMAT};
-use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
+use crate::error::Error;
+use numpy::{
+    IntoPyArray, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyReadwriteArray2, PyUntypedArray,
+    PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -18,6 +22,35 @@ use pyo3::types::PyDict;
 #[pyclass(name = "SynapseArray", module = "femsyn._core")]
 pub struct PySynapseArray {
     inner: SynapseArray,
+}
+
+/// A caller's output array: float32 numpy array of shape (rows, cols), C-contiguous and
+/// writable (borrowed for writing, so it cannot alias an input borrowed for reading).
+fn out_f32<'py>(
+    arg: &str,
+    obj: &Bound<'py, PyAny>,
+    rows: usize,
+    cols: usize,
+) -> PyResult<PyReadwriteArray2<'py, f32>> {
+    let want = format!("C-contiguous numpy.ndarray of dtype float32 with shape ({rows}, {cols})");
+    let a = obj.cast::<PyArray2<f32>>().map_err(|_| {
+        let got = match obj.cast::<PyUntypedArray>() {
+            Ok(u) => format!("array of dtype {} with {} dimensions", u.dtype(), u.ndim()),
+            Err(_) => type_name(obj),
+        };
+        PyErr::from(Error::type_(arg, &want, got))
+    })?;
+    if a.shape() != [rows, cols] {
+        let got = format!("expected shape ({rows}, {cols}), got shape {:?}", a.shape());
+        return Err(Error::value(arg, got).into());
+    }
+    if !a.is_c_contiguous() {
+        return Err(Error::value(arg, format!("must be a {want}")).into());
+    }
+    a.try_readwrite().map_err(|e| {
+        let why = format!("cannot be written (read-only, or the same array as an input): {e}");
+        Error::value(arg, why).into()
+    })
 }
 
 #[pymethods]
@@ -137,20 +170,25 @@ impl PySynapseArray {
         py.detach(|| inner.transfer())
     }
 
-    /// One training step: advance(images * t_image_s), update(dw), periodic transfer.
+    /// One training step: advance(images * t_image_s), update(dw), periodic transfer; with
+    /// `out`, the training weights after the step written into it in the same pass.
     /// Returns the MSB writes of this step.
-    #[pyo3(signature = (dw, images = None), text_signature = "($self, dw, images=1)")]
+    #[pyo3(signature = (dw, images = None, *, out = None), text_signature = "($self, dw, images=1, *, out=None)")]
     fn step(
         &mut self,
         py: Python<'_>,
         dw: &Bound<'_, PyAny>,
         images: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
         let images = images.map_or(Ok(1), |i| non_negative("images", i))?;
-        let inp = input_f32("dw", dw, self.inner.rows(), self.inner.cols())?;
+        let (r, c) = (self.inner.rows(), self.inner.cols());
+        let inp = input_f32("dw", dw, r, c)?;
         let s = inp.as_slice();
+        let mut o = out.map(|o| out_f32("out", o, r, c)).transpose()?;
+        let o = o.as_mut().map(|o| o.as_slice_mut()).transpose()?;
         let inner = &mut self.inner;
-        Ok(py.detach(|| inner.step(s, images))?)
+        Ok(py.detach(|| inner.step_into(s, images, o))?)
     }
 
     /// Weights as float32 (rows, cols): training (MSB + LSB) or, with inference=True, MSB only

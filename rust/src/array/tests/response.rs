@@ -205,6 +205,39 @@ fn every_model_is_thread_count_independent() {
     }
 }
 
+/// The fused step (`step_into` with `out`) writes exactly what `step` then `weights_into`
+/// give, for every response model (periodic transfers included: every 32 images) and the
+/// float and ideal kinds, at 1 and 2 threads; the state evolves identically.
+#[test]
+fn fused_step_readout_matches_separate_readout() {
+    let mut devs = every_model();
+    devs.extend([Kind::Float, Kind::Ideal].map(|k| hybrid(|d| d.kind = k)));
+    for d in devs {
+        for threads in [1, 2] {
+            crate::parallel::set_num_threads(threads).unwrap();
+            // more than one CHUNK of cells, the last one partial
+            let (mut a, dl) = new_array(41, 900, d.clone(), 5, 0.8);
+            let mut b = a.clone();
+            let mut out = vec![f32::NAN; a.len()];
+            for s in 0..12 {
+                let dw = pattern(a.len(), 3.0 * dl, s);
+                let wa = a.step_into(&dw, 16, Some(&mut out)).unwrap();
+                assert_eq!(wa, b.step(&dw, 16).unwrap());
+                let want = b.weights(false, 0.0).unwrap();
+                let same = out
+                    .iter()
+                    .zip(&want)
+                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(same, "{:?} {:?} step {s}", d.kind, d.lsb_response);
+            }
+            assert!(a.counters().transfers > 0 || d.kind != Kind::Hybrid);
+            assert_eq!(a.to_state(), b.to_state());
+            let short = a.step_into(&pattern(a.len(), dl, 0), 1, Some(&mut out[1..]));
+            assert!(short.is_err(), "an out of the wrong length is an error");
+        }
+    }
+}
+
 #[test]
 fn every_model_round_trips_exactly() {
     for d in every_model() {

@@ -1,6 +1,7 @@
 //! Per-chunk plumbing shared by the hybrid kernels: the mutable chunk view, the sub-block
 //! loop (pass 1 of a model, then pass 2 and the blocked-flag clearing) and its helpers.
 
+use super::super::readout::readout_train;
 use super::pass2::pass2;
 use super::{UpdateIn, SUB};
 use crate::array::counters::Tally;
@@ -69,11 +70,14 @@ pub fn count_blocked(blocked: &[u8]) -> u32 {
 
 /// The sub-block loop of every hybrid kernel: `pass1(c, lo, hi, t)` moves the LSBs of the
 /// sub-block `lo..hi` (leak, pulses) and returns whether a cell may need pass 2 (|lsb| >=
-/// `p.limit`); then pass 2 (clip, overflow carry) and, while blocked flags exist in the chunk,
-/// their clearing, all on the L1-resident sub-block.
+/// `p.limit`); then pass 2 (clip, overflow carry), while blocked flags exist in the chunk
+/// their clearing and, with `out` (the chunk's part of the fused step's output), the training
+/// readout, all on the L1-resident sub-block. The leak is applied by then, so the readout is
+/// `weights_into`'s with no pending leak (factor 1), bit for bit.
 #[inline(always)]
 pub fn run_chunk(
     mut c: HybridChunk<'_>,
+    mut out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
     cell_steps: bool,
     mut pass1: impl FnMut(&mut HybridChunk<'_>, usize, usize, &mut Tally) -> bool,
@@ -90,6 +94,21 @@ pub fn run_chunk(
         if *c.nblocked > 0 || t.blocked > 0 {
             clear_blocked(&c.lsb[lo..hi], &mut c.blocked[lo..hi], p.clear_band);
             cleared = true;
+        }
+        if let Some(o) = out.as_deref_mut() {
+            let (m, e, l) = (&c.msb[lo..hi], &c.err[lo..hi], &c.lsb[lo..hi]);
+            readout_train(
+                &mut o[lo..hi],
+                m,
+                e,
+                l,
+                &[],
+                1.0,
+                p.ro_lo,
+                p.ro_dm,
+                p.ro_dl,
+                false,
+            );
         }
         lo = hi;
     }

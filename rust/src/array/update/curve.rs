@@ -1,7 +1,7 @@
 //! The generic LSB kernel: any response model ([`Curve`]) with NeuroSim-style cycle-to-cycle
 //! noise. Loop A (leak, pulse count; branch-free, AVX2 when available) is the linear kernels'
-//! own; the curve math (f64, libm) is spent only on cells that got pulses, visited 64 at a time
-//! through a bit mask (training updates give most cells 0 pulses).
+//! own; the curve math (f64, libm) and the c2c draw are spent only on cells that got pulses,
+//! visited 64 at a time through a bit mask (training updates give most cells 0 pulses).
 //!
 //! Per cell with `n != 0` pulses: `x' = curve(x, |n|)` (exact for any n), pulses beyond an end
 //! counted as clipped, then `x' += lsb_c2c_rel * sqrt(|n|) * xi` in units of the LSB range (the
@@ -27,41 +27,102 @@ fn leak_and_count_avx2<const STOCH: bool, const LEAK: u8>(
     decay: &[f32],
     p: &UpdateIn<'_>,
     ns: &mut [i32],
-) -> (u32, u32, u32) {
+) -> (u32, u32, u32, bool) {
     leak_and_count::<STOCH, LEAK>(base, lsb, dw, decay, p, ns)
 }
 
-/// `sqrt(|n|) * xi` for every cell of a sub-block (vectorizable: branch-free, polynomial
-/// Box-Muller), xi the cell's standard normal of this update (stream C2c, as the linear c2c
-/// kernel draws it).
+/// Bit `k`: `ns[k] != 0`, for up to 64 counts (AVX2 compares and masks for a full 64; a
+/// scalar shift-or loop over the counts cost more than the rest of a training update).
 #[inline(always)]
-fn fill_noise(xi: &mut [f32], ns: &[i32], p: &UpdateIn<'_>, key_c2: Key, base: usize) {
-    let lo0 = base as u32;
-    let hi = (base as u64 >> 32) as u32;
-    let (him, him2) = (p.key_c.hi_mix(hi), key_c2.hi_mix(hi));
-    let ns = &ns[..xi.len()];
-    for j in 0..xi.len() {
-        let n = ns[j].unsigned_abs() as f32;
-        xi[j] = p
-            .key_c
-            .normal32_scaled_split(key_c2, lo0.wrapping_add(j as u32), him, him2, n);
+pub(super) fn pulsed_mask(ns: &[i32], avx2: bool) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 && ns.len() == 64 {
+        // SAFETY: AVX2 availability was checked at run time; ns has 64 elements.
+        return unsafe { pulsed_mask64_avx2(ns) };
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn fill_noise_avx2(xi: &mut [f32], ns: &[i32], p: &UpdateIn<'_>, key_c2: Key, base: usize) {
-    fill_noise(xi, ns, p, key_c2, base)
-}
-
-/// Bit `k`: `ns[k] != 0`, for up to 64 counts.
-#[inline(always)]
-fn pulsed_mask(ns: &[i32]) -> u64 {
+    let _ = avx2;
     let mut m = 0u64;
     for (k, &v) in ns.iter().enumerate().take(64) {
         m |= ((v != 0) as u64) << k;
     }
     m
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn pulsed_mask64_avx2(ns: &[i32]) -> u64 {
+    use std::arch::x86_64::*;
+    debug_assert_eq!(ns.len(), 64);
+    let zero = _mm256_setzero_si256();
+    let mut m = 0u64;
+    for k in 0..8 {
+        // SAFETY: k * 8 + 8 <= 64 = ns.len()
+        let v = unsafe { _mm256_loadu_si256(ns.as_ptr().add(k * 8) as *const __m256i) };
+        let zero_lanes = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, zero)));
+        m |= ((!zero_lanes as u32 & 0xFF) as u64) << (k * 8);
+    }
+    m
+}
+
+/// The cells of a sub-block that got pulses, compacted: local index and `|n|` (as f32).
+struct Pulsed {
+    idx: [u32; SUB],
+    n: [f32; SUB],
+    xi: [f32; SUB],
+    len: usize,
+}
+
+impl Pulsed {
+    fn new() -> Self {
+        Pulsed {
+            idx: [0; SUB],
+            n: [0.0; SUB],
+            xi: [0.0; SUB],
+            len: 0,
+        }
+    }
+
+    /// Collect the cells with `ns[j] != 0`, in index order, 64 at a time through a bit mask.
+    #[inline(always)]
+    fn collect(&mut self, ns: &[i32], avx2: bool) {
+        let mut k = 0;
+        let mut g0 = 0;
+        while g0 < ns.len() {
+            let g1 = (g0 + 64).min(ns.len());
+            let mut mask = pulsed_mask(&ns[g0..g1], avx2);
+            while mask != 0 {
+                let j = g0 + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                self.idx[k] = j as u32;
+                self.n[k] = ns[j].unsigned_abs() as f32;
+                k += 1;
+            }
+            g0 = g1;
+        }
+        self.len = k;
+    }
+}
+
+/// `sqrt(|n|) * xi` for the collected cells (xi the cell's standard normal of this update,
+/// stream C2c, a pure function of its index: the value drawing every cell would give), in a
+/// branch-free loop over the compact list (vectorizes: polynomial Box-Muller).
+#[inline(always)]
+fn fill_noise(q: &mut Pulsed, p: &UpdateIn<'_>, key_c2: Key, base: usize) {
+    let lo0 = base as u32;
+    let hi = (base as u64 >> 32) as u32;
+    let (him, him2) = (p.key_c.hi_mix(hi), key_c2.hi_mix(hi));
+    let n = q.len;
+    let (idx, ns, xi) = (&q.idx[..n], &q.n[..n], &mut q.xi[..n]);
+    for k in 0..n {
+        let lo = lo0.wrapping_add(idx[k]);
+        xi[k] = p.key_c.normal32_scaled_split(key_c2, lo, him, him2, ns[k]);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn fill_noise_avx2(q: &mut Pulsed, p: &UpdateIn<'_>, key_c2: Key, base: usize) {
+    fill_noise(q, p, key_c2, base)
 }
 
 /// Largest `max_pulses_per_update` for which the n-pulse factors are tabulated per chunk.
@@ -151,14 +212,15 @@ fn move_cell<M: Curve, const CELL_STEPS: bool>(
 #[inline(always)]
 pub fn curve_chunk<M: Curve, const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool>(
     c: HybridChunk<'_>,
+    out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
     m: &M,
 ) -> Tally {
     let avx2 = has_avx2();
     let mut ns = [0i32; SUB];
-    let mut xi = [0.0f32; SUB];
+    let mut q = Pulsed::new();
     let k = Prepared::new(m, p, !CELL_STEPS && p.shape_up.is_empty());
-    run_chunk(c, p, CELL_STEPS, |c, lo, hi, t| {
+    run_chunk(c, out, p, CELL_STEPS, |c, lo, hi, t| {
         let b = c.base + lo;
         let lsb = &mut c.lsb[lo..hi];
         let dw = &p.dw[b..c.base + hi];
@@ -168,54 +230,47 @@ pub fn curve_chunk<M: Curve, const STOCH: bool, const LEAK: u8, const CELL_STEPS
             &[][..]
         };
         #[cfg(target_arch = "x86_64")]
-        let (pulses, trunc, max_n) = if avx2 {
+        let (pulses, trunc, max_n, mut flag) = if avx2 {
             // SAFETY: AVX2 availability was checked at run time.
             unsafe { leak_and_count_avx2::<STOCH, LEAK>(b, lsb, dw, decay, p, &mut ns) }
         } else {
             leak_and_count::<STOCH, LEAK>(b, lsb, dw, decay, p, &mut ns)
         };
         #[cfg(not(target_arch = "x86_64"))]
-        let (pulses, trunc, max_n) = {
-            let _ = avx2;
-            leak_and_count::<STOCH, LEAK>(b, lsb, dw, decay, p, &mut ns)
-        };
+        let (pulses, trunc, max_n, mut flag) =
+            leak_and_count::<STOCH, LEAK>(b, lsb, dw, decay, p, &mut ns);
         t.pulses += pulses as u64;
         t.truncated += trunc as u64;
         t.max_n = t.max_n.max(max_n as u64);
         if pulses > 0 {
-            let len = hi - lo;
+            q.collect(&ns[..hi - lo], avx2);
             if p.c2c_range > 0.0 {
                 #[cfg(target_arch = "x86_64")]
                 if avx2 {
                     // SAFETY: AVX2 availability was checked at run time.
-                    unsafe { fill_noise_avx2(&mut xi[..len], &ns, p, k.key_c2, b) };
+                    unsafe { fill_noise_avx2(&mut q, p, k.key_c2, b) };
                 } else {
-                    fill_noise(&mut xi[..len], &ns, p, k.key_c2, b);
+                    fill_noise(&mut q, p, k.key_c2, b);
                 }
                 #[cfg(not(target_arch = "x86_64"))]
-                fill_noise(&mut xi[..len], &ns, p, k.key_c2, b);
+                fill_noise(&mut q, p, k.key_c2, b);
             }
-            let mut g0 = 0;
-            while g0 < len {
-                let g1 = (g0 + 64).min(len);
-                let mut mask = pulsed_mask(&ns[g0..g1]);
-                while mask != 0 {
-                    let j = g0 + mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    lsb[j] = move_cell::<M, CELL_STEPS>(&k, p, b + j, lsb[j], ns[j], xi[j], t);
-                }
-                g0 = g1;
+            for i in 0..q.len {
+                let j = q.idx[i] as usize;
+                let x = move_cell::<M, CELL_STEPS>(&k, p, b + j, lsb[j], ns[j], q.xi[i], t);
+                lsb[j] = x;
+                // leaked values were flagged in loop A; a moved cell by its new value
+                flag |= x.abs() >= p.limit;
             }
         }
-        lsb.iter()
-            .fold(0u32, |f, x| f | (x.abs() >= p.limit) as u32)
-            != 0
+        flag
     })
 }
 
 /// Dispatch to the monomorphized variant of curve `m`.
 pub fn curve_dispatch<M: Curve>(
     c: HybridChunk<'_>,
+    out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
     m: &M,
     stoch: bool,
@@ -225,9 +280,9 @@ pub fn curve_dispatch<M: Curve>(
     macro_rules! go {
         ($s:literal, $c:literal) => {
             match leak {
-                LEAK_UNIFORM => curve_chunk::<M, $s, LEAK_UNIFORM, $c>(c, p, m),
-                LEAK_CELL => curve_chunk::<M, $s, LEAK_CELL, $c>(c, p, m),
-                _ => curve_chunk::<M, $s, LEAK_NONE, $c>(c, p, m),
+                LEAK_UNIFORM => curve_chunk::<M, $s, LEAK_UNIFORM, $c>(c, out, p, m),
+                LEAK_CELL => curve_chunk::<M, $s, LEAK_CELL, $c>(c, out, p, m),
+                _ => curve_chunk::<M, $s, LEAK_NONE, $c>(c, out, p, m),
             }
         };
     }

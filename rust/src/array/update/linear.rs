@@ -36,7 +36,8 @@ fn leak_count_cell<const STOCH: bool, const LEAK: u8>(
 }
 
 /// Loop A of the c2c and curve kernels: leak, pulse count and truncation of a sub-block
-/// (branch-free, vectorizes); the counts go to `ns`. Returns (pulses, truncated, max |n|).
+/// (branch-free, vectorizes); the counts go to `ns`. Returns (pulses, truncated, max |n|,
+/// whether a leaked LSB has |lsb| >= `p.limit`: with no pulses, whether pass 2 is needed).
 #[inline(always)]
 pub(super) fn leak_and_count<const STOCH: bool, const LEAK: u8>(
     base: usize,
@@ -45,7 +46,7 @@ pub(super) fn leak_and_count<const STOCH: bool, const LEAK: u8>(
     decay: &[f32],
     p: &UpdateIn<'_>,
     ns: &mut [i32],
-) -> (u32, u32, u32) {
+) -> (u32, u32, u32, bool) {
     let n = lsb.len();
     let (dw, ns) = (&dw[..n], &mut ns[..n]);
     let decay = if LEAK == LEAK_CELL {
@@ -55,7 +56,8 @@ pub(super) fn leak_and_count<const STOCH: bool, const LEAK: u8>(
     };
     debug_assert!(n <= SUB);
     // u32 sums are exact: at most SUB = 2^10 cells of at most R_MAX = 2^21 pulses each
-    let (mut pulses, mut trunc, mut max_n) = (0u32, 0u32, 0u32);
+    let (mut pulses, mut trunc, mut max_n, mut flag) = (0u32, 0u32, 0u32, 0u32);
+    let limit = p.limit;
     // sub-blocks never straddle a multiple of 2^32 cells (CHUNK divides 2^32)
     let lo0 = base as u32;
     let him = p.key_r.hi_mix((base as u64 >> 32) as u32);
@@ -67,10 +69,16 @@ pub(super) fn leak_and_count<const STOCH: bool, const LEAK: u8>(
         trunc += nr_abs - na;
         pulses += na;
         max_n = if na > max_n { na } else { max_n };
-        lsb[j] = x;
+        if LEAK != LEAK_NONE {
+            // without a pending leak the value is unchanged: no store (a dirty cache line is
+            // written back to memory: 4 of the 12 bytes per cell of a leak-free update)
+            lsb[j] = x;
+        }
         ns[j] = nc;
+        // integer OR reduction (vectorizes, unlike an f32 max)
+        flag |= (x.abs() >= limit) as u32;
     }
-    (pulses, trunc, max_n)
+    (pulses, trunc, max_n, flag != 0)
 }
 
 /// Pass 1 of the fast path (no c2c, no soft saturation): leak, pulse count, truncation, step.
@@ -115,11 +123,11 @@ pub(super) fn pass1<const STOCH: bool, const LEAK: u8, const CELL_STEPS: bool, c
         // Loop A: leak and pulse counts (counts kept in `ns`); loop B, only if some cell got
         // pulses: the noisy steps. Per cell the same operations as one fused loop.
         let ns = &mut ns[..n];
-        (pulses, trunc, max_n) = leak_and_count::<STOCH, LEAK>(base, lsb, dw, decay, p, ns);
+        let leaked_flag;
+        (pulses, trunc, max_n, leaked_flag) =
+            leak_and_count::<STOCH, LEAK>(base, lsb, dw, decay, p, ns);
         if pulses == 0 {
-            for x in lsb.iter() {
-                flag |= (x.abs() >= limit) as u32;
-            }
+            flag = leaked_flag as u32;
         } else {
             for j in 0..n {
                 let nc = ns[j];
@@ -287,12 +295,13 @@ pub fn update_hybrid_chunk<
     const MODE: u8,
 >(
     c: HybridChunk<'_>,
+    out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
 ) -> Tally {
     let avx2 = has_avx2();
     // pulse counts of a sub-block between the two loops of the c2c variant
     let mut ns_buf = [0i32; SUB];
-    run_chunk(c, p, CELL_STEPS, |c, lo, hi, t| {
+    run_chunk(c, out, p, CELL_STEPS, |c, lo, hi, t| {
         let base = c.base;
         let b = base + lo;
         let (pulses, trunc, max_n, xmax) = if MODE == MODE_SLOW {
@@ -358,6 +367,7 @@ pub fn update_hybrid_chunk<
 /// Dispatch to the monomorphized variant.
 pub fn update_hybrid_dispatch(
     c: HybridChunk<'_>,
+    out: Option<&mut [f32]>,
     p: &UpdateIn<'_>,
     stoch: bool,
     leak: u8,
@@ -366,7 +376,7 @@ pub fn update_hybrid_dispatch(
 ) -> Tally {
     macro_rules! go {
         ($s:literal, $l:expr, $c:literal, $w:expr) => {
-            update_hybrid_chunk::<$s, { $l }, $c, { $w }>(c, p)
+            update_hybrid_chunk::<$s, { $l }, $c, { $w }>(c, out, p)
         };
     }
     macro_rules! by_leak {

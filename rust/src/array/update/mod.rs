@@ -20,6 +20,7 @@ pub use ideal::update_ideal_chunk;
 
 use super::carry::CarryCfg;
 use super::counters::Tally;
+use super::readout::readout_levels;
 use super::{check_finite, check_len, SynapseArray};
 use crate::device::{Kind, LsbResponse, Rounding};
 use crate::error::Result;
@@ -65,6 +66,11 @@ pub struct UpdateIn<'a> {
     pub a_down0: f64,
     /// NeuroSim c2c: sigma per sqrt(pulse) as a fraction of the LSB range (`lsb_c2c_rel`)
     pub c2c_range: f64,
+    /// training readout of the fused step (`step_into` with `out`): weight = `ro_lo + m *
+    /// ro_dm + msb_error + ro_dl * lsb`, the expression of `weights_into`
+    pub ro_lo: f64,
+    pub ro_dm: f64,
+    pub ro_dl: f64,
 }
 
 /// Cells per sub-block: pass 1 (branch-free, vectorizable) runs over a sub-block, then the
@@ -85,12 +91,14 @@ impl SynapseArray {
     pub fn update(&mut self, dw: &[f32]) -> Result<()> {
         check_len("dw", dw.len(), self.rows, self.cols)?;
         check_finite("dw", dw)?;
-        self.update_checked(dw);
+        self.update_checked(dw, None);
         Ok(())
     }
 
-    /// `update` after the input checks.
-    pub(super) fn update_checked(&mut self, dw: &[f32]) {
+    /// `update` after the input checks. With `out` (`rows * cols` values), the training
+    /// weights after the update (what `weights_into(false, 0, out)` would give next) are
+    /// written in the same pass, while each block of cells is in cache.
+    pub(super) fn update_checked(&mut self, dw: &[f32], out: Option<&mut [f32]>) {
         let step = self.steps.update;
         let seed = self.seed;
         let rounding = self.dev.rounding;
@@ -99,12 +107,17 @@ impl SynapseArray {
         let tally = match self.dev.kind {
             Kind::Float => {
                 let w = &mut self.w;
+                let outs = out_chunks(out, w.len().div_ceil(CHUNK));
                 install(|| {
                     w.par_chunks_mut(CHUNK)
                         .zip(dw.par_chunks(CHUNK))
-                        .for_each(|(w, d)| {
+                        .zip(outs)
+                        .for_each(|((w, d), o)| {
                             for (w, d) in w.iter_mut().zip(d) {
                                 *w += *d;
+                            }
+                            if let Some(o) = o {
+                                o.copy_from_slice(w);
                             }
                         })
                 });
@@ -115,23 +128,30 @@ impl SynapseArray {
                 let max_i = (self.geo.n_levels - 1) as i32;
                 let nmax = nmax as i32;
                 let stoch = rounding == Rounding::Stochastic;
+                let (lo, d_m) = (self.geo.lo, self.geo.d_m);
                 let msb = &mut self.msb;
+                let outs = out_chunks(out, msb.len().div_ceil(CHUNK));
                 install(|| {
                     msb.par_chunks_mut(CHUNK)
                         .zip(dw.par_chunks(CHUNK))
+                        .zip(outs)
                         .enumerate()
-                        .map(|(ci, (m, d))| {
+                        .map(|(ci, ((m, d), o))| {
                             let base = ci * CHUNK;
-                            if stoch {
+                            let t = if stoch {
                                 update_ideal_chunk::<true>(base, m, d, inv_d, nmax, max_i, key_r)
                             } else {
                                 update_ideal_chunk::<false>(base, m, d, inv_d, nmax, max_i, key_r)
+                            };
+                            if let Some(o) = o {
+                                readout_levels(o, m, lo, d_m);
                             }
+                            t
                         })
                         .reduce(Tally::default, Tally::merge)
                 })
             }
-            Kind::Hybrid => self.update_hybrid(dw, key_r),
+            Kind::Hybrid => self.update_hybrid(dw, key_r, out),
         };
         self.counters.pulses += tally.pulses;
         self.counters.clipped_pulses += tally.clipped;
@@ -142,7 +162,7 @@ impl SynapseArray {
         self.steps.update += 1;
     }
 
-    fn update_hybrid(&mut self, dw: &[f32], key_r: Key) -> Tally {
+    fn update_hybrid(&mut self, dw: &[f32], key_r: Key, out: Option<&mut [f32]>) -> Tally {
         let leak = self.ensure_decay();
         let step = self.steps.update;
         let seed = self.seed;
@@ -193,24 +213,38 @@ impl SynapseArray {
             a_up0: self.model.shape(true),
             a_down0: self.model.shape(false),
             c2c_range: d.lsb_c2c_rel,
+            ro_lo: self.geo.lo,
+            ro_dm: self.geo.d_m,
+            ro_dl: self.geo.d_l,
         };
         let chunks = hybrid_chunks(hybrid_state!(self));
+        let outs = out_chunks(out, chunks.len());
         let model = &self.model;
         let tally = Tally::sum(install(|| {
             if generic {
                 with_curve!(model, m => chunks
                     .into_par_iter()
-                    .map(|c| curve_dispatch(c, &p, m, stoch, leak, cell_steps))
+                    .zip(outs)
+                    .map(|(c, o)| curve_dispatch(c, o, &p, m, stoch, leak, cell_steps))
                     .collect())
             } else {
                 chunks
                     .into_par_iter()
-                    .map(|c| update_hybrid_dispatch(c, &p, stoch, leak, cell_steps, mode))
+                    .zip(outs)
+                    .map(|(c, o)| update_hybrid_dispatch(c, o, &p, stoch, leak, cell_steps, mode))
                     .collect()
             }
         }));
         self.pending_dt = 0.0;
         tally
+    }
+}
+
+/// `out` cut into the [`CHUNK`]s of the state (`n` of them), or `n` times `None`.
+fn out_chunks(out: Option<&mut [f32]>, n: usize) -> Vec<Option<&mut [f32]>> {
+    match out {
+        Some(o) => o.chunks_mut(CHUNK).map(Some).collect(),
+        None => (0..n).map(|_| None).collect(),
     }
 }
 

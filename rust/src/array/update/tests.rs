@@ -35,6 +35,9 @@ fn test_input<'a>(dw: &'a [f32], up: &'a [f32], down: &'a [f32], decay: &'a [f32
         a_up0: 0.0,
         a_down0: 0.0,
         c2c_range: 0.0,
+        ro_lo: -0.5,
+        ro_dm: 0.25,
+        ro_dl: 0.25 / 16.0,
         limit: 8.0,
         key_r: key,
         key_c: key,
@@ -47,7 +50,13 @@ fn test_input<'a>(dw: &'a [f32], up: &'a [f32], down: &'a [f32], decay: &'a [f32
             end_lim: u32::MAX,
             residual: Residual::Keep,
             key_read: key,
-            msb: crate::device::msb::Levels { sigma_w: 0.0, key },
+            lo: -0.15,
+            d_m: 0.1,
+            msb: crate::device::msb::MsbStore::Levels(crate::device::msb::Levels {
+                sigma_w: 0.0,
+                key,
+                verify: None,
+            }),
         },
     }
 }
@@ -102,4 +111,33 @@ fn simd_variants_bit_identical() {
         (ta.pulses, ta.clipped, ta.truncated, ta.max_n),
         (tb.pulses, tb.clipped, tb.truncated, tb.max_n)
     );
+}
+
+/// The pulsed-cell mask of the curve kernel: AVX2 and scalar agree, bit k set iff ns[k] != 0.
+#[test]
+fn pulsed_mask_marks_the_cells_with_pulses() {
+    use super::curve::pulsed_mask;
+    let k = Key::new(9, crate::rng::Stream::Round, 1);
+    for salt in 0..50u64 {
+        // sparse counts of both signs, extremes included
+        let ns: Vec<i32> = (0..64u64)
+            .map(|i| match k.word32(salt * 64 + i) % 16 {
+                0 => 1,
+                1 => -1,
+                2 => i32::MIN,
+                3 => i32::MAX,
+                _ => 0,
+            })
+            .collect();
+        let want = ns
+            .iter()
+            .enumerate()
+            .fold(0u64, |m, (i, &v)| m | ((v != 0) as u64) << i);
+        assert_eq!(pulsed_mask(&ns, false), want);
+        assert_eq!(pulsed_mask(&ns, has_avx2()), want);
+        assert_eq!(
+            pulsed_mask(&ns[..37], has_avx2()),
+            want & ((1u64 << 37) - 1)
+        );
+    }
 }
