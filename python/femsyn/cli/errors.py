@@ -39,8 +39,6 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     TrainingDivergedError,
     RunDirInUseError,
 )
-#: the same, under the name the old ``femsyn.commands.train`` exported
-USER_ERRORS = _USER_ERRORS
 # OS errors that say the output cannot be written (the run's last checkpoint survives them).
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
 # TrainConfig fields whose flag is not --<field with dashes>, or that have none.

@@ -31,7 +31,16 @@ from femsyn.device import DeviceParams
 from femsyn.run import CHECKPOINT, TrainConfig
 from femsyn.run.checkpoint import load_checkpoint
 
-__all__ = ["DEVICE_HASHED_WHEN_SET", "IDENTITY_FORMAT", "NOT_HASHED", "EVAL_ONLY", "identity", "identity_hash", "run_identity", "run_name"]
+__all__ = [
+    "DEVICE_HASHED_WHEN_SET",
+    "IDENTITY_FORMAT",
+    "NOT_HASHED",
+    "EVAL_ONLY",
+    "identity",
+    "identity_hash",
+    "run_identity",
+    "run_name",
+]
 
 IDENTITY_FORMAT = "femsyn-run-identity-v1"
 #: fields that only change how a finished run is evaluated: re-evaluated, never retrained
@@ -98,9 +107,7 @@ def identity(config: Mapping[str, Any], split: Mapping[str, str]) -> dict[str, A
         if k not in NOT_HASHED and k != "device" and not (k in HASHED_WHEN_SET and v is None)
     }
     ident = _canonical(kept, _TRAIN_FLOATS)
-    set_fields = {
-        k: v for k, v in device.items() if not (k in DEVICE_HASHED_WHEN_SET and v == _DEVICE_DEFAULTS.get(k))
-    }
+    set_fields = {k: v for k, v in device.items() if not (k in DEVICE_HASHED_WHEN_SET and v == _DEVICE_DEFAULTS.get(k))}
     ident["device"] = _canonical(set_fields, _DEVICE_FLOATS)
     ident["split"] = {"train": split["train"], "eval": split["eval"]}
     ident["format"] = IDENTITY_FORMAT
