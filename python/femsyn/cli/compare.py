@@ -164,7 +164,8 @@ def command(
             workers=workers,
             scheduler=scheduler,
         )
-    except (RunsFailedError, SweepSetupError) as exc:
+    except (ValueError, OSError, RunsFailedError, SweepSetupError) as exc:
+        # (also when the command is called on its own, outside the femsyn group's error mapping)
         raise click.ClickException(str(exc)) from None
     for line in accuracy_table(report.parent / "report.md"):
         click.echo(line)

@@ -24,10 +24,13 @@ class RunDirLock:
     """An exclusive lock of a run directory, held until :meth:`release` (or the process ends)."""
 
     def __init__(self, out: Path) -> None:
-        import fcntl
-
         self.path = out / LOCK_FILE
-        self.fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        self.fd: int | None = None
+        try:
+            import fcntl
+        except ImportError:  # not a POSIX system: runs are not protected from each other there
+            return
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
