@@ -203,10 +203,16 @@ class SynapseArray:
           the MSB has moved; with ``reset`` every attempt is new charge;
         * ``lsb_discarded_pulses`` (float): charge thrown away by ``reset`` residuals, pulse units
           (sum of the magnitudes of the analog LSB charge reset, not rounded);
-        * ``transfers`` (read-all events), ``updates``, ``images``, ``time_s`` (float).
+        * ``transfers`` (read-all events), ``updates``, ``images``, ``time_s`` (float);
+        * ``msb_program_pulses``: program pulses of the MSB writes as the store counts them
+          (``levels``: one per program operation; ``pcm``: its pulse trains plus RESETs);
+          ``msb_verify_iterations``: program-and-verify iterations of closed-loop writes (0 open
+          loop), each one program operation (counted in the cell's write count, what endurance
+          counts) and one verify read.
         """
     def msb_write_counts(self) -> npt.NDArray[np.uint32]:
-        """Per-cell MSB write counts (zeros for float/ideal)."""
+        """Per-cell MSB write counts, what endurance counts: program operations (one per
+        open-loop write, the iterations of a program-verify write); zeros for float/ideal."""
     def lsb(self) -> npt.NDArray[np.float32]:
         """Per-cell LSB charge in pulse units, pending leak applied (zeros for float/ideal)."""
     def msb_levels(self) -> npt.NDArray[np.int16]:

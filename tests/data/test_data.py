@@ -197,9 +197,11 @@ def test_lookup_order_data_dir_env_cache(tmp_path, monkeypatch, isolated):
     monkeypatch.delenv("FEMSYN_DATA")
     ds = data.load_dataset("mnist", **kw)
     assert len(ds.train_y) == 13 and ds.source == str(isolated / "mnist")
-    # a data_dir without the files falls through to the next location
-    ds = data.load_dataset("mnist", tmp_path / "empty", **kw)
-    assert len(ds.train_y) == 13
+    # an explicit data_dir without the files is an error naming it, never skipped for another place
+    (tmp_path / "empty").mkdir()
+    for missing in (tmp_path / "empty", tmp_path / "nowhere"):
+        with pytest.raises(data.DatasetNotFoundError, match=f"--data-dir \\(data_dir\\) {missing}"):
+            data.load_dataset("mnist", missing, **kw)
     assert data.find_dataset("mnist", a) == a / "mnist"
 
 
@@ -372,9 +374,12 @@ def test_validation_split_and_train_limit(tmp_path):
 # --------------------------------------------------------------------------- bundled sample
 
 
-def test_bundled_sample_offline(tmp_path):
+def test_bundled_sample_offline(tmp_path, monkeypatch):
+    # nothing anywhere (an explicit empty data_dir would be an error, not a reason for the sample)
+    monkeypatch.delenv("FEMSYN_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     with pytest.warns(data.BundledSampleWarning, match="BUNDLED SAMPLE"):
-        ds = data.load_dataset("mnist", tmp_path, download=False)
+        ds = data.load_dataset("mnist", None, download=False)
     assert ds.is_sample
     assert "BUNDLED SAMPLE, not full MNIST" in ds.train_split
     assert "BUNDLED SAMPLE, not full MNIST" in ds.eval_split
@@ -383,20 +388,20 @@ def test_bundled_sample_offline(tmp_path):
     assert np.bincount(ds.eval_y).tolist() == [100] * 10
     assert ds.train_x.dtype == np.float32 and ds.train_y.dtype == np.int64
     with pytest.warns(data.BundledSampleWarning):
-        ds = data.load_dataset("mnist", tmp_path, download=False, val_size=1000)
+        ds = data.load_dataset("mnist", None, download=False, val_size=1000)
     assert ds.eval_split.startswith("mnist validation train[4000:5000]")
     assert "BUNDLED SAMPLE" in ds.eval_split
     with pytest.raises(data.DatasetNotFoundError):
-        data.load_dataset("mnist", tmp_path, download=False, allow_sample=False)
+        data.load_dataset("mnist", None, download=False, allow_sample=False)
     assert data.sample_path().stat().st_size < 2_000_000
 
 
-def test_sample_used_when_download_fails(tmp_path):
+def test_sample_used_when_download_fails(tmp_path, isolated):
     with pytest.warns(data.BundledSampleWarning, match="network disabled"):
-        ds = data.load_dataset("mnist", tmp_path, download=True)
+        ds = data.load_dataset("mnist", None, download=True)
     assert ds.is_sample
     with pytest.raises(data.DatasetNotFoundError, match="failed"):
-        data.load_dataset("mnist", tmp_path, download=True, allow_sample=False)
+        data.load_dataset("mnist", None, download=True, allow_sample=False)
 
 
 # --------------------------------------------------------------------------- download
@@ -417,7 +422,7 @@ def test_fake_download_mnist(tmp_path, monkeypatch, isolated):
     monkeypatch.setattr(download, "fetch_url", fake_fetch)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ds = data.load_dataset("mnist", tmp_path / "none", allow_sample=True)
+        ds = data.load_dataset("mnist", None, allow_sample=True)
     assert not ds.is_sample and ds.source == str(isolated / "mnist")
     assert sorted(p.name for p in (isolated / "mnist").iterdir()) == sorted(b + ".gz" for b in MNIST_BASES)
     assert len(urls) == 8 and all(u.endswith(".gz") for u in urls)
@@ -432,7 +437,7 @@ def test_fake_download_rejects_bad_checksum(tmp_path, monkeypatch, isolated):
 
     monkeypatch.setattr(download, "fetch_url", fake_fetch)
     with pytest.raises(data.DatasetNotFoundError, match="checksum mismatch"):
-        data.load_dataset("mnist", tmp_path, allow_sample=False)
+        data.load_dataset("mnist", None, allow_sample=False)
     assert not list((isolated / "mnist").glob("*.gz"))
 
 
@@ -447,7 +452,7 @@ def test_fake_download_cifar(tmp_path, monkeypatch, isolated):
         tar.add(evil, arcname="../data_batch_9.bin")
     monkeypatch.setattr(checksums, "_CIFAR_ARCHIVE_MD5", hashlib.md5(archive.read_bytes()).hexdigest())
     monkeypatch.setattr(download, "fetch_url", lambda url, dest, timeout=60.0: shutil.copy(archive, dest))
-    ds = data.load_dataset("cifar10", tmp_path / "none", verify=False)
+    ds = data.load_dataset("cifar10", None, verify=False)
     assert ds.eval_split == "cifar10 test (6 images)"
     assert ds.train_x.shape == (20, 3, 32, 32)
     assert not (isolated / "cifar-10-binary.tar.gz").exists()
@@ -457,10 +462,12 @@ def test_fake_download_cifar(tmp_path, monkeypatch, isolated):
 
 def test_offline_env_disables_download(tmp_path, monkeypatch):
     monkeypatch.setenv("FEMSYN_OFFLINE", "1")
+    monkeypatch.delenv("FEMSYN_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
     def boom(url, dest, timeout=60.0):
         raise AssertionError("must not fetch")
 
     monkeypatch.setattr(download, "fetch_url", boom)
     with pytest.raises(data.DatasetNotFoundError, match="disabled"):
-        data.load_dataset("cifar10", tmp_path)
+        data.load_dataset("cifar10", None)

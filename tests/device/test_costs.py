@@ -178,3 +178,27 @@ def test_overflow_writes_add_msb_latency():
     summary = {"counters": {}, "layers": [{"name": "a", "rows": 3, "cols": 2, "counters": lay}]}
     rc = costs.run_costs(cc, summary)
     assert rc.msb_latency_s == pytest.approx((3 + 5) * cc.msb_write_latency_s)
+
+
+def test_counted_msb_store_is_charged_its_pulses():
+    """A store that counts its program pulses (pcm, program-verify) is charged them, not the
+    assumed iterations; open-loop levels keeps the assumption."""
+    pcm = dict(PCM, msb_model="pcm", msb_write_time_s=1e-6, msb_write_voltage_v=3.0)
+    cc = costs.cell_costs(pcm)
+    assert cc.msb_counted
+    i_prog = costs.CELLS["3t1c2pcm"].extra["pcm_prog_current_a"].value
+    assert cc.msb_pulse_energy_j == pytest.approx(i_prog * 3.0 * 1e-6)
+    lay = {"latency_pulses": 0, "transfers": 2, "msb_writes": 8, "msb_program_pulses": 200, "time_s": 0}
+    summary = {
+        "counters": {"msb_writes": 8, "msb_program_pulses": 200, "transfers": 2},
+        "layers": [{"name": "a", "rows": 3, "cols": 4, "counters": lay}],
+    }
+    rc = costs.run_costs(cc, summary)
+    assert rc.msb_energy_j == pytest.approx(200 * i_prog * 3.0 * 1e-6)
+    # rows of a transfer in series, each write 200 / 8 = 25 pulses of 1 us
+    assert rc.msb_latency_s == pytest.approx(2 * 3 * 25 * 1e-6)
+    verify = costs.cell_costs(dict(FEMFET, msb_write_scheme="program-verify"))
+    assert verify.msb_counted and not costs.cell_costs(FEMFET).msb_counted
+    plain = costs.run_costs(costs.cell_costs(PCM), summary)
+    n_iter = costs.CELLS["3t1c2pcm"].extra["msb_write_iterations"].value
+    assert plain.msb_energy_j == pytest.approx(8 * n_iter * i_prog * 1.8 * 100e-9)

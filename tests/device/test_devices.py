@@ -70,10 +70,23 @@ def test_linear_variants_are_the_first_release_cells():
         lin = preset(f"{n}-linear")
         assert (lin.lsb_response, lin.lsb_c2c_rel, lin.step_asymmetry_rel) == ("linear", 0.0, 0.0)
         assert (lin.transfer_protocol, lin.carry_threshold) == ("overflow+periodic", 0.5)
+        assert (lin.msb_model, lin.msb_write_scheme) == ("levels", "open-loop")
         v2 = preset(n)
-        same = {"lsb_bits", "msb_bits", "pulse_width_s", "endurance_cycles", "msb_prog_sigma_rel", "signed_mapping"}
+        same = {"lsb_bits", "msb_bits", "pulse_width_s", "endurance_cycles", "signed_mapping"}
         same |= {"tau_leak_s", "tau_leak_d2d_rel", "msb_write_time_s", "msb_write_voltage_v"}
+        if v2.msb_model == "levels":  # a store with its own physics has no Gaussian error
+            same.add("msb_prog_sigma_rel")
         assert all(getattr(lin, k) == getattr(v2, k) for k in same)
+
+
+def test_pcm_preset_has_neurosims_pcm_store():
+    from femsyn.device import neurosim_a
+
+    d = preset("3t1c2pcm-6b")
+    assert (d.msb_model, d.msb_write_scheme, d.msb_prog_sigma_rel) == ("pcm", "program-verify", 0.0)
+    assert (d.msb_pcm_a_up, d.msb_pcm_a_down) == (neurosim_a(2.4), neurosim_a(-4.88))
+    assert (d.msb_pcm_max_pulses, d.msb_c2c_rel) == (97, 0.035)
+    assert d.msb_verify_max_iterations >= 1 and d.replace(msb_write_scheme="open-loop").msb_model == "pcm"
 
 
 def test_unknown_preset_lists_valid_names():

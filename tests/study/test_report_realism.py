@@ -26,6 +26,10 @@ def test_realism_terms_name_exactly_the_fields_that_differ():
         "lsb_response": ("linear", "exp"),
     }
     assert realism_terms(V2, V2) == {}
+    # a field the older run's device lacks has its DeviceParams default (the run predates it)
+    older = {k: v for k, v in LINEAR.items() if k != "lsb_c2c_rel"}
+    assert realism_terms(dict(V2, msb_model="pcm"), older)["msb_model"] == ("levels", "pcm")
+    assert realism_terms(V2, older)["lsb_c2c_rel"] == (0.0, 0.005)
 
 
 @pytest.fixture

@@ -6,8 +6,19 @@ import dataclasses
 import hashlib
 import re
 
+import femsyn
+from femsyn.device import DeviceParams
 from femsyn.run import TrainConfig
-from femsyn.study.sweep.identity import IDENTITY_FORMAT, NOT_HASHED, config_dict, identity, identity_hash, run_name
+from femsyn.study.sweep.identity import (
+    DEVICE_HASHED_WHEN_SET,
+    HASHED_WHEN_SET,
+    IDENTITY_FORMAT,
+    NOT_HASHED,
+    config_dict,
+    identity,
+    identity_hash,
+    run_name,
+)
 
 SPLIT = {"train": "mnist train[0:60000]", "eval": "mnist test (10000 images)"}
 
@@ -44,7 +55,9 @@ def _ident(**kw):
 def test_the_hashed_fields() -> None:
     ident = _ident()
     assert set(ident) == HASHED | {"device", "split", "format"}
-    assert set(TrainConfig.field_names()) == HASHED | set(NOT_HASHED) | {"device"}
+    assert set(TrainConfig.field_names()) == HASHED | set(NOT_HASHED) | set(HASHED_WHEN_SET) | {"device"}
+    # eval_limit names a new run only when it is set (runs named before it existed keep their names)
+    assert identity_hash(_ident(eval_limit=100)) != identity_hash(ident) == identity_hash(_ident(eval_limit=None))
     assert ident["format"] == IDENTITY_FORMAT and ident["split"] == SPLIT
 
 
@@ -74,6 +87,22 @@ def test_what_changes_the_name_and_what_does_not(tmp_path) -> None:
     assert identity_hash(identity(config_dict(dataclasses.replace(cfg, device=dev)), SPLIT)) != base
     sample = {"train": "mnist train[0:5000] of the BUNDLED SAMPLE", "eval": SPLIT["eval"]}
     assert identity_hash(identity(config_dict(cfg), sample)) != base
+
+
+def test_device_fields_added_later_count_only_when_set() -> None:
+    cfg = TrainConfig(net="mlp", progress=False)
+    ident = identity(config_dict(cfg), SPLIT)
+    defaults = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
+    for name in DEVICE_HASHED_WHEN_SET:
+        assert name in defaults, name  # each names a DeviceParams field
+        assert name not in ident["device"], name  # at its default: not in the identity
+    # a run named before the fields existed (its config.json lacks them) keeps its name
+    old = config_dict(cfg)
+    old["device"] = {k: v for k, v in old["device"].items() if k not in DEVICE_HASHED_WHEN_SET}
+    assert identity_hash(identity(old, SPLIT)) == identity_hash(ident)
+    # set to another value, the field makes another run
+    pcm = dataclasses.replace(cfg, device=femsyn.preset("3t1c2pcm-6b"))
+    assert identity(config_dict(pcm), SPLIT)["device"]["msb_model"] == "pcm"
 
 
 def test_run_name() -> None:

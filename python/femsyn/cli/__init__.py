@@ -8,6 +8,7 @@ Python.
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -33,10 +34,23 @@ class _LazyGroup(click.Group):
         module = importlib.import_module(f"femsyn.cli.{module_name}")
         return module.command
 
+    def invoke(self, ctx: click.Context) -> object:
+        # every subcommand's errors and warnings go through the one mapping of femsyn.cli.errors
+        from femsyn.cli.errors import cli_errors
+
+        with cli_errors():
+            return super().invoke(ctx)
+
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="femsyn")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error (also FEMSYN_DEBUG=1).")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Never try to download a dataset (also FEMSYN_OFFLINE=1); use what is on disk.",
+)
+def main(debug: bool, offline: bool) -> None:
     """femsyn: train neural networks on hybrid FeMFET-CMOS analog synapses.
 
     \b
@@ -45,7 +59,15 @@ def main() -> None:
     femsyn compare --net lenet --seeds 3 --out DIR   the paper's comparison, as a report
     femsyn sweep SPEC.toml --out DIR                 a parameter sweep on Dask, as a report
     femsyn bench --quick                             kernel and training speed on this machine
+
+    Errors are plain lines naming the flag or file (exit 2: a bad flag value, 1: a failure);
+    --debug shows the traceback.
     """
+    # environment variables, so Dask workers and every loader of the call see them too
+    if debug:
+        os.environ["FEMSYN_DEBUG"] = "1"
+    if offline:
+        os.environ["FEMSYN_OFFLINE"] = "1"
 
 
 if __name__ == "__main__":  # pragma: no cover

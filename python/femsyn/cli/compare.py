@@ -40,10 +40,10 @@ def _names(module: str, func: str, fallback: tuple[str, ...]) -> tuple[str, ...]
         return fallback
 
 
-def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+def _choice(value: str, allowed: tuple[str, ...], what: str, flag: str) -> str:
     v = value.strip().lower()
     if v not in allowed:
-        raise click.BadParameter(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
+        raise click.BadParameter(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}", param_hint=flag)
     return v
 
 
@@ -136,8 +136,8 @@ def command(
     """
     if workers is not None and scheduler is not None:
         raise click.UsageError("give --workers (a LocalCluster) or --scheduler (an existing cluster), not both")
-    net = _choice(net, _names("femsyn.nn.nets", "net_names", NETS), "network")
-    dataset = _choice(dataset, _names("femsyn.data", "dataset_names", DATASETS), "dataset")
+    net = _choice(net, _names("femsyn.nn.nets", "net_names", NETS), "network", "--net")
+    dataset = _choice(dataset, _names("femsyn.data", "dataset_names", DATASETS), "dataset", "--dataset")
     design_list = _designs(designs, dataset)
     from femsyn.study import compare
     from femsyn.study.comparison import RunsFailedError
@@ -164,6 +164,23 @@ def command(
             workers=workers,
             scheduler=scheduler,
         )
-    except (ValueError, OSError, RunsFailedError, SweepSetupError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(str(report))
+    except (RunsFailedError, SweepSetupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in accuracy_table(report.parent / "report.md"):
+        click.echo(line)
+    click.echo(f"report: {report}")
+
+
+def accuracy_table(report_md) -> list[str]:
+    """The accuracy table of a comparison's report.md (its markdown rows), to print."""
+    lines = report_md.read_text().splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.strip() == "## Accuracy"), None)
+    if start is None:
+        return []
+    table: list[str] = []
+    for ln in lines[start + 1 :]:
+        if ln.startswith("## "):
+            break
+        if ln.startswith("|"):
+            table.append(ln)
+    return table

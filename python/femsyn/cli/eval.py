@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from femsyn.cli.errors import USER_ERRORS, one_line
 from femsyn.cli.output import accuracy_lines
 from femsyn.run import evaluate_checkpoint
 
@@ -29,10 +28,7 @@ from femsyn.run import evaluate_checkpoint
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print the result as JSON.")
 def command(path: str, retention_s: float | None, data_dir: str | None, as_json: bool) -> None:
     """Evaluate the checkpoint in PATH (a run directory or a checkpoint.npz)."""
-    try:
-        r: dict[str, Any] = evaluate_checkpoint(path, retention_s=retention_s, data_dir=data_dir)
-    except USER_ERRORS as e:
-        raise click.ClickException(one_line(e)) from None
+    r: dict[str, Any] = evaluate_checkpoint(path, retention_s=retention_s, data_dir=data_dir)
     if as_json:
         click.echo(json.dumps(r, indent=2))
         return

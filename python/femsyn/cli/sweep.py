@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from femsyn.cli.errors import USER_ERRORS, one_line
+from femsyn.cli.errors import one_line
 
 _TARGET_ON = ("train", "msb", "retention")
 
@@ -82,8 +82,6 @@ def command(
         plan = make_plan(spec, out)
     except SpecError as e:
         raise click.BadParameter(one_line(e), param_hint="SPEC") from None
-    except USER_ERRORS as e:
-        raise click.ClickException(one_line(e)) from None
     if dry_run:
         _dry_run(plan, workers, scheduler)
         return
@@ -120,8 +118,6 @@ def _run(
         _say("interrupted; rerun the same command to continue (finished runs are kept, unfinished ones resume)")
         sys.exit(130)
     except SweepSetupError as e:
-        raise click.ClickException(one_line(e)) from None
-    except USER_ERRORS as e:
         raise click.ClickException(one_line(e)) from None
     click.echo(f"report: {plan.out / 'report.md'} and {html}")
     failed = [r for r in rows if r["status"] == "failed"]

@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from femsyn.cli.errors import USER_ERRORS, one_line
+from femsyn.cli.errors import USER_ERRORS  # noqa: F401 - a name of the old femsyn.commands.train
 from femsyn.cli.output import format_summary
-from femsyn.run import TrainConfig, train
+from femsyn.run import CHECKPOINT, TrainConfig, train
 from femsyn.run.config_file import load_toml, resolve_device, saved_run_values
 
 # CLI option name -> TrainConfig field (only options whose value is given override the
@@ -42,6 +42,8 @@ _VALUE_OPTIONS = {
     "stop_after_epochs": "stop_after_epochs",
     "bias": "bias",
     "augment": "augment",
+    "eval_limit": "eval_limit",
+    "checkpoint_every": "checkpoint_every",
 }
 
 
@@ -74,7 +76,7 @@ def build_config(params: dict[str, Any], config_file: str | None) -> TrainConfig
         values["device"] = resolve_device(values.get("synapse", TrainConfig.synapse), device_overrides)
     if values.get("out") is None:
         if values.get("resume"):
-            raise ValueError("--resume needs --out DIR (the run directory to continue)")
+            raise click.UsageError("--resume needs --out DIR (the run directory to continue)")
         values["out"] = _default_out(values)
     return TrainConfig(**values)
 
@@ -99,6 +101,13 @@ def _flag_values(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("no_progress"):
         values["progress"] = False
     return values
+
+
+def _continue_advice(config: TrainConfig) -> str:
+    """How to go on after Ctrl-C: resume from the checkpoint, or (none written yet) start again."""
+    if config.out is not None and (Path(config.out) / CHECKPOINT).is_file():
+        return f"continue with: femsyn train --out {config.out} --resume"
+    return "no checkpoint was written yet; run the same command again to start over"
 
 
 def _default_out(values: dict[str, Any]) -> str:
@@ -208,6 +217,18 @@ def _default_out(values: dict[str, Any]) -> str:
     default=None,
     help="Threads of femsyn's kernels (results do not depend on it; BLAS runs on 1).  [default: all cores]",
 )
+@click.option(
+    "--eval-limit",
+    type=int,
+    default=None,
+    help="Evaluate on the first N images of the evaluation split only (the split name says so).",
+)
+@click.option(
+    "--checkpoint-every",
+    type=str,
+    default=None,
+    help="Checkpoints inside an epoch: every N steps (500), N minutes (5min) or 'epoch'.  [default: 5min]",
+)
 @click.option("--no-progress", is_flag=True, default=False, help="No progress bar.")
 @click.option(
     "--json",
@@ -221,18 +242,12 @@ def command(config_file: str | None, as_json: bool, **params: Any) -> None:
 
     Precedence: explicit flags > --config TOML > built-in defaults.
     """
+    config = build_config(params, config_file)
     try:
-        config = build_config(params, config_file)
         summary = train(config)
     except KeyboardInterrupt:
-        out = params.get("out")
-        click.echo(
-            f"interrupted; continue with: femsyn train --out {out} --resume" if out else "interrupted",
-            err=True,
-        )
+        click.echo(f"interrupted; {_continue_advice(config)}", err=True)
         sys.exit(130)
-    except USER_ERRORS as e:
-        raise click.ClickException(one_line(e)) from None
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:

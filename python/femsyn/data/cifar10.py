@@ -1,14 +1,22 @@
-"""Reader of the CIFAR-10 binary version (``data_batch_*.bin``, ``test_batch.bin``)."""
+"""Reader of the CIFAR-10 binary version (``data_batch_*.bin``, ``test_batch.bin``).
+
+With ``verify`` the original batch files are checked against the MD5s of the files in the
+published archive (``cifar-10-binary.tar.gz``, MD5 c32a1d4a...; the per-file MD5s are the ones
+CIFAR-10 loaders publish, e.g. the ``CIFAR_EXTRACTED_FILE_MD5s`` of PyTorch/Caffe2's data
+scripts). A partial test file (``test_batch.first1000.bin``) has no published checksum: it is
+checked by record count and label bytes only, as every file is.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
 
 import numpy as np
 
-from femsyn.data.errors import DatasetFormatError
+from femsyn.data.errors import DatasetChecksumError, DatasetFormatError
 
 __all__: list[str] = []
 
@@ -21,6 +29,14 @@ _CIFAR_TEST_FULL = "test_batch.bin"
 _CIFAR_TEST_PARTIAL_RE = re.compile(r"^test_batch\.first(\d+)\.bin$")
 _CIFAR_RECORDS_PER_BATCH = 10000
 _CIFAR_TEST_TOTAL = 10000
+_CIFAR_MD5 = {
+    "data_batch_1.bin": "5dd7e06a14cb22eb9f671a540d1b7c25",
+    "data_batch_2.bin": "5ea93a67294ea407fff1d09f752e9692",
+    "data_batch_3.bin": "942cd6a4bcdd0dd3c604fbe906cb4421",
+    "data_batch_4.bin": "ae636b3ba5c66a11e91e8cb52e771fcb",
+    "data_batch_5.bin": "53f37980c15c3d472c316c40844f3f0d",
+    "test_batch.bin": "803d5f7f4d78ea53de84dbe85f74fb6d",
+}
 
 
 def _cifar_test_file(d: Path) -> Path | None:
@@ -36,6 +52,34 @@ def _cifar_test_file(d: Path) -> Path | None:
     return None
 
 
+def _check_md5(path: Path, data: bytes) -> None:
+    """DatasetChecksumError unless a file with a published MD5 matches it."""
+    want = _CIFAR_MD5.get(path.name)
+    if want is None:
+        return
+    got = hashlib.md5(data).hexdigest()
+    if got != want:
+        raise DatasetChecksumError(
+            f"{path}: checksum mismatch for CIFAR-10 file {path.name} (md5: expected {want}, got {got}). "
+            "The file is corrupt or not the original; delete it and fetch it again."
+        )
+
+
+def read_class_names(path: Path) -> tuple[str, ...]:
+    """The 10 class names of ``batches.meta.txt``; DatasetFormatError naming the file if bad."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DatasetFormatError(
+            f"{path}: not a text file of CIFAR-10 class names (invalid UTF-8 at byte {e.start}); "
+            "expected 10 lines such as airplane, automobile, ..."
+        ) from None
+    names = tuple(ln.strip() for ln in text.splitlines() if ln.strip())
+    if len(names) != 10:
+        raise DatasetFormatError(f"{path}: {len(names)} class names, expected 10 (one per line)")
+    return names
+
+
 def _read_cifar_bin(path: Path, expected_records: int | None) -> tuple[np.ndarray, np.ndarray]:
     size = path.stat().st_size
     if size == 0 or size % _CIFAR_RECORD:
@@ -46,7 +90,10 @@ def _read_cifar_bin(path: Path, expected_records: int | None) -> tuple[np.ndarra
     n = size // _CIFAR_RECORD
     if expected_records is not None and n != expected_records:
         raise DatasetFormatError(f"{path}: {n} records, expected {expected_records}")
-    rec = np.fromfile(path, dtype=np.uint8).reshape(n, _CIFAR_RECORD)
+    raw = path.read_bytes()
+    if expected_records is not None:  # verify
+        _check_md5(path, raw)
+    rec = np.frombuffer(raw, dtype=np.uint8).reshape(n, _CIFAR_RECORD)
     y = rec[:, 0].copy()
     if int(y.max()) > 9:
         bad = int(np.argmax(y > 9))

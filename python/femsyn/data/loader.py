@@ -16,7 +16,7 @@ import numpy as np
 from femsyn.data.bundled import _SAMPLE_TAG, _load_sample, sample_path
 from femsyn.data.cache import _array_cache_enabled, _cache_key, _cache_load, _cache_store
 from femsyn.data.catalog import _CLASSES, _MEAN, _STD, _canonical
-from femsyn.data.cifar10 import _CIFAR_TEST_FULL, _CIFAR_TEST_TOTAL, _read_cifar_set
+from femsyn.data.cifar10 import _CIFAR_TEST_FULL, _CIFAR_TEST_TOTAL, _read_cifar_set, read_class_names
 from femsyn.data.dataset import Dataset
 from femsyn.data.download import _download, _download_allowed
 from femsyn.data.errors import BundledSampleWarning, DatasetChecksumError, DatasetNotFoundError
@@ -106,7 +106,10 @@ def _find_or_download(
     name: str, data_dir: str | os.PathLike | None, *, need_test: bool, download: bool
 ) -> tuple[dict[str, Path] | None, Path | None, str]:
     """The files of ``name`` (the first complete set in the look-up order, else downloaded into
-    the cache when allowed), their folder, and what became of the download (for messages)."""
+    the cache when allowed), their folder, and what became of the download (for messages).
+    An explicit ``data_dir`` must hold them: it is never skipped for another location."""
+    if data_dir is not None and str(data_dir) != "":
+        return _in_data_dir(name, Path(data_dir).expanduser(), need_test)
     for d, _why in _candidate_dirs(name, data_dir):
         f, _ = _files_in(name, d, need_test=need_test)
         if f is not None:
@@ -124,6 +127,20 @@ def _find_or_download(
                 raise
             download_note = f"failed ({exc})"
     return files, source_dir, download_note
+
+
+def _in_data_dir(name: str, root: Path, need_test: bool) -> tuple[dict[str, Path], Path, str]:
+    """The files of ``name`` in ``root`` (or its dataset sub-folder); DatasetNotFoundError naming
+    the folder, what is missing in it and how to fix it otherwise."""
+    for d, _why in _candidate_dirs(name, root):
+        if d != root and root not in d.parents:
+            continue  # $FEMSYN_DATA, the cache: not what was asked for
+        files, _missing = _files_in(name, d, need_test=need_test)
+        if files is not None:
+            return files, d, "not needed"
+    what = "no such directory" if not root.is_dir() else f"does not hold the {name} dataset"
+    detail = _not_found_message(name, root, "not tried (an explicit --data-dir is used as given)")
+    raise DatasetNotFoundError(f"--data-dir (data_dir) {root}: {what}\n{detail}")
 
 
 def _sample_instead(
@@ -176,12 +193,9 @@ def _split_names(
 
 def _class_names(name: str, files: dict[str, Path] | None) -> tuple[str, ...]:
     """The class names; CIFAR-10's from its ``batches.meta.txt`` when present."""
-    classes = _CLASSES[name]
     if name == "cifar10" and files is not None and "meta" in files:
-        names = [ln.strip() for ln in files["meta"].read_text().splitlines() if ln.strip()]
-        if len(names) == 10:
-            classes = tuple(names)
-    return classes
+        return read_class_names(files["meta"])
+    return _CLASSES[name]
 
 
 def _load_raw(name: str, files: dict[str, Path], verify: bool) -> dict[str, np.ndarray]:

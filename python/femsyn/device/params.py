@@ -149,6 +149,30 @@ class DeviceParams:
     msb_d2d_rel: float = 0.0
     #: per-readout MSB read noise std (inference readout), fraction of D_M
     msb_read_noise_rel: float = 0.0
+    #: what stores the MSB: "levels" (ideal levels plus the Gaussian ``msb_prog_sigma_rel``
+    #: error per write; the first release) | "pcm" (a PCM pair G+/G- programmed by pulse trains
+    #: along NeuroSim's nonlinear curve with c2c noise: ``msb_pcm_*``, ``msb_c2c_rel``; its
+    #: error comes from that physics, so ``msb_prog_sigma_rel`` must be 0)
+    msb_model: str = "levels"
+    #: how an MSB write reaches its level: "open-loop" (one program operation; NeuroSim) |
+    #: "program-verify" (program, read, correct until within ``msb_verify_tol_rel`` or
+    #: ``msb_verify_max_iterations`` operations; Ambrogio et al. 2018). Every operation counts
+    #: in the cell's endurance counter and the ``msb_verify_iterations`` counter
+    msb_write_scheme: str = "open-loop"
+    #: "pcm": pulses P_max from G_min to G_max (NeuroSim's maxNumLevel; the controller sends
+    #: ``round(|dx| * P_max)`` pulses as if the device were linear)
+    msb_pcm_max_pulses: int = 0
+    #: "pcm": normalized nonlinearity a of the SET (potentiation) curve, as ``lsb_exp_a_up``
+    msb_pcm_a_up: float = 0.0
+    #: "pcm": a of the depression curve (negative: NeuroSim's negative NL label)
+    msb_pcm_a_down: float = 0.0
+    #: "pcm": cycle-to-cycle noise of a program train of n pulses: sigma msb_c2c_rel * range *
+    #: sqrt(n) (NeuroSim's convention), drawn per train and cell
+    msb_c2c_rel: float = 0.0
+    #: "program-verify": tolerance of the verify read, fraction of the MSB level spacing D_M
+    msb_verify_tol_rel: float = 0.1
+    #: "program-verify": most program operations per write (each followed by a verify read)
+    msb_verify_max_iterations: int = 10
     #: wear-out ("stuck": the cell keeps its level) once msb_writes > endurance
     endurance_cycles: float = 1e10
     #: MSB relaxes toward weight 0 with this time constant (inference retention)

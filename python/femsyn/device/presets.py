@@ -41,13 +41,37 @@ __all__ = ["preset", "presets"]
 #          reference implementation of the earlier hybrid cells. 3T1C capacitor (_3T1C): NL
 #          +0.2 / -0.2, c2c 0.5 % of the range; 2T-1FeFET (_2T1F): NL 0.5 / 0.5, c2c 0.5 %,
 #          64 LSB levels; PCM (G+, G-): NL +2.4 / -4.88, c2c 3.5 %, 3.08-38.5 nS, 97 levels
-#          (the PCM store's own response is not modelled yet: msb_prog_sigma_rel stands in).
 #          NL labels map to a with femsyn.device.neurosim_a (NeuroSim's published values).
+#          RealDevice::Write (the PCM store's programming, msb_model "pcm"): pulses computed
+#          as if linear (numPulse = dW * maxNumLevel), the conductance moving along the
+#          nonlinear curve, c2c noise sigma * range * sqrt(numPulse).
 # ---------------------------------------------------------------------------------------------
 
 #: a of NeuroSim's NL labels used below ([NS3], formula.cpp getParamA)
 _A_NL_02 = 6.311253  # NL 0.2: the 3T1C capacitor node (nearly linear)
 _A_NL_05 = 2.519877  # NL 0.5: the 2T-1FeFET gate node
+_A_NL_24 = 0.499181  # NL 2.4: PCM SET (potentiation)
+_A_NL_488 = 0.200303  # NL 4.88: PCM depression (label -4.88)
+
+#: The PCM pair's own programming [NS3] (MLP+NeuroSim V3.0 PCM: NL +2.4 / -4.88, c2c 3.5 % of
+#: the range, 97 pulses from G_min to G_max); the conductance window 3.08-38.5 nS only offsets
+#: both devices of the pair alike, so the normalized pair needs no value for it. Written by
+#: closed-loop tuning as [A18] did (``program-verify``; tolerance 0.1 of the level spacing and
+#: 10 iterations *reconstructed*). Open loop, as NeuroSim programs it (``msb_write_scheme=
+#: "open-loop"``), the linear pulse count overshoots the SET curve by ~0.7 level spacings and the
+#: c2c noise of a 32-pulse train is ~0.6 spacings: LeNet/MNIST (1 epoch, first 10k images)
+#: stays at chance (10.2 %), against 92.7 / 77.6 % (training / MSB-only) closed loop.
+_PCM_STORE: dict[str, Any] = dict(
+    msb_model="pcm",
+    msb_prog_sigma_rel=0.0,
+    msb_pcm_max_pulses=97,
+    msb_pcm_a_up=_A_NL_24,
+    msb_pcm_a_down=-_A_NL_488,
+    msb_c2c_rel=0.035,
+    msb_write_scheme="program-verify",
+    msb_verify_tol_rel=0.1,
+    msb_verify_max_iterations=10,
+)
 
 _FEMFET_LINEAR: dict[str, Any] = dict(
     kind="hybrid",
@@ -164,7 +188,8 @@ _PRESETS: dict[str, dict[str, Any]] = {
         lsb_c2c_rel=0.005,
         **_READ_ALL_RESET,
     ),
-    # 3T1C + 2PCM [A18]: the 3T1C capacitor's response [NS3] and [A18]'s protocol.
+    # 3T1C + 2PCM [A18]: the 3T1C capacitor's response [NS3], [A18]'s protocol and the PCM
+    # pair's own nonlinear, noisy open-loop programming [NS3] (_PCM_STORE).
     "3t1c2pcm-6b": dict(
         _3T1C2PCM_LINEAR,
         lsb_response="exp",
@@ -172,6 +197,7 @@ _PRESETS: dict[str, dict[str, Any]] = {
         lsb_exp_a_down=-_A_NL_02,
         lsb_c2c_rel=0.005,
         **_READ_ALL_RESET,
+        **_PCM_STORE,
     ),
     # The first release's idealized cells (see the module docstring).
     "femfet-6b-linear": dict(_FEMFET_LINEAR, lsb_bits=4),

@@ -19,11 +19,20 @@ from femsyn.device import DeviceParams, preset, presets
 from femsyn.nn.nets import check_hidden, net_names
 from femsyn.nn.optim import LR_SCHEDULES
 
-__all__ = ["TrainConfig", "default_hparams"]
+__all__ = ["ConfigError", "TrainConfig", "default_hparams"]
+
+
+class ConfigError(ValueError):
+    """A TrainConfig field with a value it does not allow. ``field``, ``value`` and ``allowed``
+    let the CLI say the same in terms of its flags (``--net``, not ``TrainConfig.net``)."""
+
+    def __init__(self, field: str, value: Any, allowed: str) -> None:
+        super().__init__(f"TrainConfig.{field} = {value!r} is invalid; allowed: {allowed}")
+        self.field, self.value, self.allowed = field, value, allowed
 
 
 def _fail(name: str, value: Any, allowed: str) -> None:
-    raise ValueError(f"TrainConfig.{name} = {value!r} is invalid; allowed: {allowed}")
+    raise ConfigError(name, value, allowed)
 
 
 def _is_int(v: Any) -> bool:
@@ -57,6 +66,30 @@ _VGG_DEFAULTS: dict[str, Any] = {
     "weight_range": 1.5,
 }
 _AUGMENT_DATASETS = ("cifar10",)
+# A kill loses at most this much training (a VGG epoch on 2 cores takes ~40 minutes).
+DEFAULT_CHECKPOINT_EVERY = "5min"
+_CHECKPOINT_EVERY_ALLOWED = "N steps (e.g. 500), N minutes (e.g. '5min', '0.5min') or 'epoch' (epoch ends only)"
+
+
+def parse_checkpoint_every(v: Any) -> tuple[str, float]:
+    """``checkpoint_every`` as ("steps", N), ("minutes", M) or ("epoch", 0); ConfigError if bad."""
+    if isinstance(v, str):
+        t = v.strip().lower()
+        if t == "epoch":
+            return "epoch", 0.0
+        for suffix, kind in (("min", "minutes"), ("steps", "steps"), ("step", "steps"), ("", "steps")):
+            if t.endswith(suffix):
+                num = t[: len(t) - len(suffix)].strip() if suffix else t
+                try:
+                    x = float(num) if kind == "minutes" else int(num)
+                except ValueError:
+                    break
+                if math.isfinite(x) and x > 0:
+                    return kind, float(x)
+                break
+    elif _is_int(v) and v >= 1:
+        return "steps", float(v)
+    raise ConfigError("checkpoint_every", v, _CHECKPOINT_EVERY_ALLOWED)
 
 
 def default_hparams(net: str, dataset: str) -> dict[str, Any]:
@@ -110,6 +143,11 @@ class TrainConfig:
     # femsyn's threads (femsyn.set_num_threads; None: all cores); results do not depend on it
     threads: int | None = None
     eval_batch_size: int = 500
+    # evaluate on the first N images of the evaluation split only (None: all of it); for smoke runs
+    eval_limit: int | None = None
+    # a checkpoint inside an epoch every N steps ("500" or 500), every N minutes of training ("5min"),
+    # or only at epoch ends ("epoch"); a resume from one continues bit-identically
+    checkpoint_every: Any = DEFAULT_CHECKPOINT_EVERY
 
     def __post_init__(self) -> None:
         if self.net not in net_names():
@@ -176,7 +214,8 @@ class TrainConfig:
                 _fail(name, v, "None or a path")
             if v is not None:
                 setattr(self, name, os.fspath(v))
-        for name in ("train_limit", "stop_after_epochs", "threads"):
+        parse_checkpoint_every(self.checkpoint_every)
+        for name in ("train_limit", "stop_after_epochs", "threads", "eval_limit"):
             v = getattr(self, name)
             if v is not None and (not _is_int(v) or v < 1):
                 _fail(name, v, "None or an integer >= 1")

@@ -4,12 +4,15 @@ DeviceParams overrides), and the configuration a run directory was started with.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from pathlib import Path
 from typing import Any
 
-from femsyn.device import DeviceParams, load_lsb_table, preset
+from femsyn.device import DeviceParams, load_lsb_table, preset, presets
+from femsyn.run.config import TrainConfig
 from femsyn.run.resume import RESUME_FREE_FIELDS, load_run_config
+from femsyn.run.validate import as_json
 
 __all__ = ["load_toml", "resolve_device", "saved_run_values"]
 
@@ -77,5 +80,24 @@ def saved_run_values(out: str) -> dict[str, Any]:
     try:
         saved = load_run_config(out)
     except FileNotFoundError:
-        return {}  # train() says that there is no checkpoint to resume from
+        # killed before its first checkpoint: config.json says what was started (train() says
+        # so when there is not even that)
+        return _config_json_values(Path(out) / "config.json")
     return {f.name: getattr(saved, f.name) for f in dataclasses.fields(saved) if f.name not in RESUME_FREE_FIELDS}
+
+
+def _config_json_values(path: Path) -> dict[str, Any]:
+    """The TrainConfig values of a run's config.json (its device back to None when it is just
+    the preset ``synapse`` names, as the run was given it); {} if there is none."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    values = {k: v for k, v in doc.items() if k in TrainConfig.field_names() and k not in RESUME_FREE_FIELDS}
+    device, synapse = values.get("device"), values.get("synapse")
+    if isinstance(device, dict) and isinstance(synapse, str) and synapse in presets():
+        if as_json(dataclasses.asdict(preset(synapse))) == as_json(device):
+            values["device"] = None
+    return values

@@ -79,7 +79,8 @@ def diagnose_epoch(
         d = {k: a.get(k, 0) - b.get(k, 0) for k in ("pulses", "clipped_pulses", "msb_writes", "blocked_carries")}
         if d["pulses"] > 0 and d["clipped_pulses"] / d["pulses"] > _LSB_CLIP_WARN:
             why = (
-                "LSB saturation at the rails or the per-update pulse limit; lower lr or raise the LSB headroom"
+                "LSB saturation at the rails or the per-update pulse limit; lower lr, or raise the device's "
+                "lsb_headroom_msb_steps (LSB rails) or max_pulses_per_update ([device] table of --config)"
                 if kind == "hybrid"
                 else "weights held at the +-w_max rails; raise weight_range or lower lr"
             )

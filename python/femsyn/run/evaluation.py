@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 
 from femsyn.nn.layers import Sequential
-from femsyn.run.checkpoint import load_checkpoint
-from femsyn.run.config import TrainConfig, _is_num
+from femsyn.run.checkpoint import CheckpointError, load_checkpoint
+from femsyn.run.config import ConfigError, TrainConfig, _is_num
 from femsyn.run.inputs import build_config_net, load_training_data
 from femsyn.run.resume import CHECKPOINT_FORMAT, checkpoint_path, restore_net
 from femsyn.run.threads import blas_threads
+from femsyn.run.validate import check_checkpoint
 
 __all__ = ["Evaluator", "evaluate_checkpoint"]
 
@@ -59,16 +60,20 @@ def _evaluate_checkpoint(
     data_dir: str | os.PathLike | None,
     eval_batch_size: int | None,
 ) -> dict[str, Any]:
-    state = load_checkpoint(checkpoint_path(path))
-    if state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path}: checkpoint format {state.get('format')!r} is not {CHECKPOINT_FORMAT!r}")
+    ckpt = checkpoint_path(path)
+    state = load_checkpoint(ckpt)
+    if state.get("format") != CHECKPOINT_FORMAT or not isinstance(state.get("config"), dict):
+        raise CheckpointError(f"{ckpt}: format {state.get('format')!r} is not {CHECKPOINT_FORMAT!r}")
     cfg = dict(state["config"])
     if data_dir is not None:
         cfg["data_dir"] = os.fspath(data_dir)
     if eval_batch_size is not None:
         cfg["eval_batch_size"] = int(eval_batch_size)
     cfg["resume"] = False
-    config = TrainConfig.from_dict(cfg)
+    try:
+        config = TrainConfig.from_dict(cfg)
+    except (ConfigError, TypeError) as e:
+        raise CheckpointError(f"{ckpt}: config: {e}") from None
     if retention_s is None:
         retention_s = config.retention_s
     if not _is_num(retention_s) or retention_s < 0:
@@ -81,7 +86,8 @@ def _evaluate_checkpoint(
             f"point --data-dir (data_dir) or $FEMSYN_DATA at the dataset the run used"
         )
     net = build_config_net(config, data)
-    restore_net(net, state["model"])
+    check_checkpoint(ckpt, config, state, net.synaptic_layers, -(-data.n_train // config.batch_size))
+    restore_net(net, state["model"], ckpt)
     ev = Evaluator(net, data.eval_x, data.eval_y, config.eval_batch_size)
     return {
         "train_weights": ev(inference=False),

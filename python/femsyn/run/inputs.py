@@ -27,6 +27,7 @@ class TrainingData:
     input_shape: tuple[int, ...]
     num_classes: int
     notes: list[str] = field(default_factory=list)
+    n_train: int = 0  # images of the training split (also when train_x was not kept)
 
 
 def load_training_data(config: TrainConfig, need_train: bool = True) -> TrainingData:
@@ -44,16 +45,23 @@ def load_training_data(config: TrainConfig, need_train: bool = True) -> Training
         notes.append(str(w.message))
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     tx = np.ascontiguousarray(ds.train_x if need_train else ds.train_x[:0], dtype=np.float32)
-    ex = np.ascontiguousarray(ds.eval_x, dtype=np.float32)
+    splits = dict(ds.splits)
+    ex, ey = ds.eval_x, ds.eval_y
+    if config.eval_limit is not None and config.eval_limit < len(ey):
+        # the split's name says so: an accuracy on a subset is never mistaken for the full one
+        ex, ey = ex[: config.eval_limit], ey[: config.eval_limit]
+        splits["eval"] = f"first {config.eval_limit} images of {splits['eval']}"
+    ex = np.ascontiguousarray(ex, dtype=np.float32)
     return TrainingData(
         tx,
         np.asarray(ds.train_y, dtype=np.int64),
         ex,
-        np.asarray(ds.eval_y, dtype=np.int64),
-        dict(ds.splits),
+        np.asarray(ey, dtype=np.int64),
+        splits,
         tuple(ex.shape[1:]),
         int(ds.num_classes),
         notes,
+        int(len(ds.train_y)),
     )
 
 

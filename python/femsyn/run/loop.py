@@ -34,8 +34,8 @@ from femsyn.nn.kernels import numerics
 from femsyn.nn.layers import Sequential, softmax_cross_entropy, to_internal
 from femsyn.nn.optim import SGD, lr_at
 from femsyn.run.augment import augment_batch
-from femsyn.run.checkpoint import atomic_savez, save_checkpoint
-from femsyn.run.config import TrainConfig
+from femsyn.run.checkpoint import CheckpointError, atomic_savez, save_checkpoint
+from femsyn.run.config import TrainConfig, parse_checkpoint_every
 from femsyn.run.diagnostics import Diagnostics, TrainingDivergedError, chance_level, diagnose_epoch
 from femsyn.run.evaluation import Evaluator
 from femsyn.run.inputs import build_config_net, load_training_data
@@ -44,6 +44,7 @@ from femsyn.run.resume import CHECKPOINT, CHECKPOINT_FORMAT, model_state, prepar
 from femsyn.run.summary import device_dict, final_summary
 from femsyn.run.threads import blas_threads, set_threads
 from femsyn.run.trace import CellTrace
+from femsyn.run.validate import check_checkpoint
 
 __all__ = ["train"]
 
@@ -60,7 +61,11 @@ def train(config: TrainConfig, *, net: Sequential | None = None) -> dict[str, An
         raise TypeError(f"train() needs a TrainConfig, got {type(config).__name__}")
     set_threads(config.threads)
     with blas_threads():
-        return _TrainingRun(config, net).run()
+        run = _TrainingRun(config, net)
+        try:
+            return run.run()
+        finally:
+            run.release()
 
 
 class _TrainingRun:
@@ -70,7 +75,21 @@ class _TrainingRun:
         self.t_start = time.perf_counter()
         self.config = config
         self.out = Path(config.out) if config.out is not None else None
-        state = prepare_run_dir(config, self.out)
+        state, self.lock = prepare_run_dir(config, self.out)
+        try:
+            self._setup(config, net, state)
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        """Let other processes use the run directory again."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def _setup(self, config: TrainConfig, net: Sequential | None, state: dict[str, Any] | None) -> None:
+        """Data, net, optimizer and random streams: new, or restored from the checkpoint."""
         self.device = config.resolved_device()
         self.data = load_training_data(config)
         self.diagnostics = Diagnostics(state)
@@ -85,6 +104,10 @@ class _TrainingRun:
         self.trace = CellTrace(self.layers[-1], config.trace_cells, config.seed)
         self.history: list[dict[str, Any]] = []
         self.start_epoch, self.step_count, self.wall_prev, self.train_s, self.train_images = 0, 0, 0.0, 0.0, 0
+        # a checkpoint taken inside an epoch: where in it to continue, and its running sums
+        self.resume_inner: dict[str, Any] | None = None
+        self.every = parse_checkpoint_every(config.checkpoint_every)
+        self.last_checkpoint = time.monotonic()
         if state is not None:
             self._restore(state)
         if self.out is not None:
@@ -104,11 +127,22 @@ class _TrainingRun:
         if state is None:
             net.build(self.device, seed=config.seed, weight_range=config.weight_range)
         else:
-            restore_net(net, state["model"])
+            assert self.out is not None
+            path = self.out / CHECKPOINT
+            steps_per_epoch = -(-self.data.train_x.shape[0] // config.batch_size)
+            check_checkpoint(path, config, state, net.synaptic_layers, steps_per_epoch)
+            restore_net(net, state["model"], path)
         return net
 
     def _restore(self, state: dict[str, Any]) -> None:
         """Continue where the checkpoint stopped: optimizer, random streams, trace, counters."""
+        try:
+            self._restore_state(state)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as e:
+            # entries check_checkpoint does not inspect (trace, history rows): still one line
+            raise CheckpointError(f"{self.out}/{CHECKPOINT}: {type(e).__name__}: {str(e)[:200]}") from None
+
+    def _restore_state(self, state: dict[str, Any]) -> None:
         self.opt.load_state_dict(state["optimizer"])
         self.rng.bit_generator.state = state["rng"]
         if "aug_rng" in state:
@@ -118,6 +152,8 @@ class _TrainingRun:
         self.start_epoch, self.step_count = int(state["epoch"]), int(state["step"])
         self.wall_prev, self.train_s = float(state["wall_s"]), float(state["train_s"])
         self.train_images = int(state["train_images"])
+        if state.get("step_in_epoch", 0):
+            self.resume_inner = {k: state[k] for k in ("step_in_epoch", "epoch_sums", "epoch_before", "epoch_train_s")}
         then, now = state.get("numerics"), numerics()
         if then is not None and then != now:
             changed = ", ".join(f"{k}: {then.get(k)!r} -> {now.get(k)!r}" for k in now if then.get(k) != now.get(k))
@@ -151,15 +187,21 @@ class _TrainingRun:
         return self.finish()
 
     def epoch(self, epoch: int, progress: _Progress) -> None:
-        """One pass over the training split in a fresh random order, then evaluate and save."""
+        """One pass over the training split in a fresh random order, then evaluate and save
+        (from the middle of the pass when the run resumes from a checkpoint taken there)."""
         t_epoch = time.perf_counter()
-        before = counters(self.net)
+        rng_at_start = self.rng.bit_generator.state  # what a checkpoint inside this epoch restores
         perm = self.rng.permutation(self.n_train)
-        loss_sum, correct_sum, seen = 0.0, 0, 0
-        t_train = time.perf_counter()
+        inner, self.resume_inner = self.resume_inner, None
+        if inner is None:
+            s0, (loss_sum, correct_sum, seen), before, done_s = 0, (0.0, 0, 0), counters(self.net), 0.0
+        else:
+            s0, before, done_s = int(inner["step_in_epoch"]), inner["epoch_before"], float(inner["epoch_train_s"])
+            loss_sum, correct_sum, seen = float(inner["epoch_sums"][0]), *map(int, inner["epoch_sums"][1:])
+        t_train = time.perf_counter() - done_s
         progress.start_epoch(epoch)
         bs = self.config.batch_size
-        for s in range(self.steps_per_epoch):
+        for s in range(s0, self.steps_per_epoch):
             idx = perm[s * bs : (s + 1) * bs]
             loss, correct = self.step(idx, epoch, s)
             n_b = len(idx)
@@ -167,6 +209,11 @@ class _TrainingRun:
             correct_sum += correct
             seen += n_b
             progress.step(s, self.steps_per_epoch, loss_sum, correct_sum, seen, t_train)
+            if self.out is not None and s + 1 < self.steps_per_epoch and self._checkpoint_due():
+                sums = [loss_sum, correct_sum, seen]
+                inside = {"step_in_epoch": s + 1, "epoch_sums": sums, "epoch_before": before}
+                inside["epoch_train_s"] = time.perf_counter() - t_train
+                self.checkpoint(epoch, rng_at_start, inside)
         self.net.clear_cache()
         dt_train = time.perf_counter() - t_train
         self.train_s += dt_train
@@ -180,7 +227,14 @@ class _TrainingRun:
         diagnose_epoch(row, before, after, self.layers, self.device, chance, self.diagnostics.warn)
         if self.out is not None:
             write_metrics(self.out, self.history)
-            self.checkpoint(epoch)
+            self.checkpoint(epoch + 1, self.rng.bit_generator.state)
+
+    def _checkpoint_due(self) -> bool:
+        """A checkpoint inside the epoch now (``checkpoint_every``: steps, or minutes since the last)?"""
+        kind, amount = self.every
+        if kind == "steps":
+            return self.step_count % int(amount) == 0
+        return kind == "minutes" and time.monotonic() - self.last_checkpoint >= 60.0 * amount
 
     def step(self, idx: np.ndarray, epoch: int, s: int) -> tuple[float, int]:
         """One training step on the images ``idx``: forward, loss, backward, one device update
@@ -237,19 +291,22 @@ class _TrainingRun:
             "blocked_carries": delta("blocked_carries"),
         }
 
-    def checkpoint(self, epoch: int) -> None:
-        """Everything needed to continue bit-identically after ``epoch``, written atomically."""
+    def checkpoint(self, epochs_done: int, rng_state: dict[str, Any], inside: dict[str, Any] | None = None) -> None:
+        """Everything needed to continue bit-identically, written atomically: after
+        ``epochs_done`` epochs, plus ``inside`` (step, running sums) when taken inside the next
+        one; ``rng_state`` is the data-order generator at the start of that next epoch."""
         assert self.out is not None
         save_checkpoint(
             self.out / CHECKPOINT,
             {
                 "format": CHECKPOINT_FORMAT,
                 "config": self.config.to_dict(),
-                "epoch": epoch + 1,
+                "epoch": epochs_done,
                 "step": self.step_count,
+                "step_in_epoch": 0,
                 "model": model_state(self.net),
                 "optimizer": self.opt.state_dict(),
-                "rng": self.rng.bit_generator.state,
+                "rng": rng_state,
                 "aug_rng": self.aug_rng.bit_generator.state,
                 "history": self.history,
                 "trace": self.trace.state(),
@@ -260,8 +317,10 @@ class _TrainingRun:
                 "train_images": self.train_images,
                 "split": dict(self.data.split),
                 "numerics": numerics(),
+                **(inside or {}),
             },
         )
+        self.last_checkpoint = time.monotonic()
 
     def finish(self) -> dict[str, Any]:
         """The summary (final evaluation included); in a run directory also summary.json, the

@@ -15,17 +15,18 @@ import numpy as np
 
 from femsyn._core import SynapseArray
 from femsyn.nn.layers import Sequential
-from femsyn.run.checkpoint import load_checkpoint
+from femsyn.run.checkpoint import CheckpointError, load_checkpoint
 from femsyn.run.config import TrainConfig
+from femsyn.run.rundir import LOCK_FILE, RunDirLock, remove_stale_temp_files
+from femsyn.run.validate import CHECKPOINT_FORMAT, as_json
 
-__all__ = ["CHECKPOINT", "RESUME_FREE_FIELDS", "load_run_config"]
+__all__ = ["CHECKPOINT", "CHECKPOINT_FORMAT", "RESUME_FREE_FIELDS", "load_run_config"]
 
 CHECKPOINT = "checkpoint.npz"
-CHECKPOINT_FORMAT = "femsyn-checkpoint-v1"
 
 # Fields that may differ between the original run and a resume (they do not change results).
 # A directory holding only these (a run that stopped before its first checkpoint) may be reused.
-_RESTARTABLE = {"config.json", "metrics.jsonl", "metrics.csv"}
+_RESTARTABLE = {"config.json", "metrics.jsonl", "metrics.csv", LOCK_FILE}
 RESUME_FREE_FIELDS = {
     "resume",
     "progress",
@@ -34,65 +35,71 @@ RESUME_FREE_FIELDS = {
     "data_dir",
     "threads",
     "eval_batch_size",
+    "checkpoint_every",
 }
 
 
-def prepare_run_dir(config: TrainConfig, out: Path | None) -> dict[str, Any] | None:
-    """Create the run directory; return the checkpoint state to resume from (None: a new run).
+def prepare_run_dir(config: TrainConfig, out: Path | None) -> tuple[dict[str, Any] | None, RunDirLock | None]:
+    """Create and lock the run directory; return the checkpoint state to resume from (None: a
+    new run) and the lock (release it when the run ends).
 
     Refuses a directory that holds another run unless ``config.resume`` (then its configuration
-    must match, apart from :data:`RESUME_FREE_FIELDS`).
+    must match, apart from :data:`RESUME_FREE_FIELDS`), and a directory another process holds.
+    Temp files of an interrupted write are removed (with the lock held they are nobody's). A
+    resume of a run that stopped before its first checkpoint starts it from the beginning.
     """
     if out is None:
-        return None
-    state = None
+        return None, None
     ckpt_file = out / CHECKPOINT
-    if config.resume:
-        if not ckpt_file.is_file():
-            raise FileNotFoundError(f"cannot resume: no checkpoint at {ckpt_file}")
-        state = load_checkpoint(ckpt_file)
-        check_resume(config, state)
-    elif out.exists() and any(p.name not in _RESTARTABLE for p in out.iterdir()):
-        raise FileExistsError(
-            f"run directory {out} is not empty; use resume=True (--resume) to continue "
-            f"the run there, or choose a new directory"
-        )
+    if config.resume and not ckpt_file.is_file() and not (out / "config.json").is_file():
+        raise FileNotFoundError(f"cannot resume: no checkpoint at {ckpt_file} (and no run was started there)")
     out.mkdir(parents=True, exist_ok=True)
-    return state
+    lock = RunDirLock(out)
+    try:
+        remove_stale_temp_files(out)
+        state = None
+        if config.resume and ckpt_file.is_file():
+            state = load_checkpoint(ckpt_file)
+            check_resume(config, state, ckpt_file)
+        elif not config.resume and any(p.name not in _RESTARTABLE for p in out.iterdir()):
+            raise FileExistsError(
+                f"run directory {out} is not empty; use --resume (resume=True) to continue "
+                f"the run there, or choose a new directory"
+            )
+    except BaseException:
+        lock.release()
+        raise
+    return state, lock
 
 
-def check_resume(config: TrainConfig, state: dict[str, Any]) -> None:
+def check_resume(config: TrainConfig, state: dict[str, Any], path: Any = "checkpoint") -> None:
     """Raise ValueError unless ``state`` is a femsyn checkpoint of ``config``'s run (fields in
     RESUME_FREE_FIELDS may differ)."""
     if state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"checkpoint format {state.get('format')!r} is not {CHECKPOINT_FORMAT!r}")
+        raise CheckpointError(f"{path}: format {state.get('format')!r} is not {CHECKPOINT_FORMAT!r}")
+    if not isinstance(state.get("config"), dict):
+        raise CheckpointError(f"{path}: config: missing")
     saved = dict(state["config"])
     saved.setdefault("augment", False)  # checkpoints from before augmentation existed
-    now = _as_json(config.to_dict())  # the checkpoint's JSON has lists where DeviceParams has tuples
+    saved.setdefault("eval_limit", None)  # ... and before evaluation subsets
+    now = as_json(config.to_dict())  # the checkpoint's JSON has lists where DeviceParams has tuples
     diff = [k for k in now if k not in RESUME_FREE_FIELDS and saved.get(k) != now[k]]
     if diff:
         detail = ", ".join(f"{k}: run has {saved.get(k)!r}, now {now[k]!r}" for k in diff)
         raise ValueError(f"cannot resume with a different configuration ({detail})")
 
 
-def _as_json(v: Any) -> Any:
-    """``v`` as the checkpoint's JSON gives it back: tuples (the lsb_table_* fields) as lists."""
-    if isinstance(v, dict):
-        return {k: _as_json(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_as_json(x) for x in v]
-    return v
-
-
-def restore_net(net: Sequential, model_state: dict[str, Any]) -> None:
-    """Put the checkpoint's arrays (full device state) and biases into the net's layers."""
+def restore_net(net: Sequential, model_state: dict[str, Any], path: Any = "checkpoint") -> None:
+    """Put the checkpoint's arrays (full device state) and biases into the net's layers (a state
+    checked by :func:`femsyn.run.validate.check_checkpoint`; the native core checks the values)."""
     layers = net.synaptic_layers
     if len(model_state["arrays"]) != len(layers):
-        raise ValueError(f"checkpoint has {len(model_state['arrays'])} weighted layers, the net has {len(layers)}")
-    for layer, st, b in zip(layers, model_state["arrays"], model_state["biases"]):
-        arr = SynapseArray.from_state(st)
-        if tuple(arr.shape) != (layer.rows, layer.cols):
-            raise ValueError(f"checkpoint layer {layer.name}: shape {tuple(arr.shape)} != {(layer.rows, layer.cols)}")
+        raise CheckpointError(f"{path}: {len(model_state['arrays'])} weighted layers, the net has {len(layers)}")
+    for i, (layer, st, b) in enumerate(zip(layers, model_state["arrays"], model_state["biases"])):
+        try:
+            arr = SynapseArray.from_state(st)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise CheckpointError(f"{path}: model/arrays/{i} ({layer.name}): {e}") from None
         layer.array = arr
         layer.b = np.array(b, dtype=np.float32)
         layer.w = None

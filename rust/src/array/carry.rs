@@ -26,7 +26,7 @@ use super::counters::Tally;
 use super::pulses::{round_half_away, round_half_toward_zero};
 use super::update::HybridChunk;
 use super::SynapseArray;
-use crate::device::msb::{Levels, MsbModel};
+use crate::device::msb::{MsbModel, MsbStore, WriteReq};
 use crate::device::Residual;
 use crate::rng::Key;
 
@@ -41,8 +41,11 @@ pub struct CarryCfg {
     pub end_lim: u32,
     pub residual: Residual,
     pub key_read: Key,
+    /// weight of level index 0 and the level spacing (what the store is asked to write)
+    pub lo: f64,
+    pub d_m: f64,
     /// the MSB store: every write goes through it
-    pub msb: Levels,
+    pub msb: MsbStore,
 }
 
 impl CarryCfg {
@@ -137,15 +140,24 @@ impl CarryCfg {
         }
     }
 
-    /// The one place an MSB is written: the store model gives the level's programming error;
-    /// the write count and wear-out are the array's.
+    /// The one place an MSB is written: the store model gives the level's programming error
+    /// and the write's cost; the write count (program operations, what endurance counts) and
+    /// wear-out are the array's.
     #[inline]
     fn write_msb(&self, level: u16, c: &mut HybridChunk<'_>, j: usize, off: f32, t: &mut Tally) {
-        let g = (c.base + j) as u64;
-        let w = self.msb.write(g, c.msb[j], level, off);
+        let believed_w = self.lo + c.msb[j] as f64 * self.d_m;
+        let w = self.msb.write(&WriteReq {
+            cell: (c.base + j) as u64,
+            believed_w,
+            actual_w: believed_w + (c.err[j] - off) as f64,
+            to_w: self.lo + level as f64 * self.d_m,
+            offset: off,
+        });
         c.msb[j] = level;
         c.err[j] = w.error;
-        let n = c.writes[j].saturating_add(1);
+        t.msb_pulses += w.pulses as u64;
+        t.verify += w.verify_iterations as u64;
+        let n = c.writes[j].saturating_add(w.operations());
         c.writes[j] = n;
         t.writes += 1;
         t.max_writes = t.max_writes.max(n as u64);
@@ -185,10 +197,9 @@ impl SynapseArray {
             end_lim: self.end_lim(),
             residual: d.residual,
             key_read,
-            msb: Levels {
-                sigma_w: d.msb_prog_sigma_rel * 2.0 * self.w_max,
-                key: key_prog,
-            },
+            lo: self.geo.lo,
+            d_m: self.geo.d_m,
+            msb: MsbStore::build(d, self.geo.d_m, self.w_max, key_prog),
         }
     }
 }

@@ -83,6 +83,12 @@ counters!(
     max_cell_writes,
     /// sum over updates of the largest |n| (update latency in pulse widths)
     latency_pulses,
+    /// program pulses of the MSB writes (the store model's count: `levels` one per program
+    /// operation, `pcm` the pulses of its trains plus RESETs)
+    msb_program_pulses,
+    /// program-and-verify iterations of closed-loop MSB writes (0 open loop); each is one
+    /// program operation (counted by the cell's endurance) and one verify read
+    msb_verify_iterations,
 );
 
 /// Counters of the first release (state format 1) with no meaning left: dropped on import.
@@ -133,6 +139,8 @@ pub struct Tally {
     pub worn: u64,
     pub max_n: u64,
     pub max_writes: u64,
+    pub msb_pulses: u64,
+    pub verify: u64,
 }
 
 impl Tally {
@@ -149,6 +157,8 @@ impl Tally {
             worn: a.worn + b.worn,
             max_n: a.max_n.max(b.max_n),
             max_writes: a.max_writes.max(b.max_writes),
+            msb_pulses: a.msb_pulses + b.msb_pulses,
+            verify: a.verify + b.verify,
         }
     }
 
@@ -169,5 +179,7 @@ impl Counters {
         self.lsb_discarded_pulses += t.discarded;
         self.worn_cells += t.worn;
         self.max_cell_writes = self.max_cell_writes.max(t.max_writes);
+        self.msb_program_pulses += t.msb_pulses;
+        self.msb_verify_iterations += t.verify;
     }
 }

@@ -38,6 +38,7 @@ pub mod counters;
 mod d2d;
 pub mod geometry;
 mod leak;
+pub mod memory;
 mod program;
 pub mod pulses;
 mod readout;
@@ -143,10 +144,14 @@ impl SynapseArray {
         dev.validate()?;
         if rows == 0 || cols == 0 || rows.checked_mul(cols).is_none_or(|n| n > (1usize << 34)) {
             return Err(Error::value(
-                "shape",
-                format!("invalid shape ({rows}, {cols}); rows and cols must be >= 1"),
+                "rows, cols",
+                format!(
+                    "invalid shape ({rows}, {cols}); rows and cols must be >= 1 and \
+                     rows * cols at most 2**34 cells"
+                ),
             ));
         }
+        memory::check_fits(rows, cols, &dev)?;
         if !(w_max.is_finite() && w_max > 0.0) {
             return Err(Error::value(
                 "w_max",
@@ -187,19 +192,21 @@ impl SynapseArray {
             steps: RngSteps::default(),
             dev,
         };
+        // fallible: the size check above can be outrun by other processes allocating meanwhile
+        use memory::filled;
         match a.dev.kind {
-            Kind::Float => a.w = vec![0.0; n],
+            Kind::Float => a.w = filled("rows, cols", n, 0.0)?,
             Kind::Ideal => {
                 let z = a.geo.nearest_index(0.0);
-                a.msb = vec![z; n];
+                a.msb = filled("rows, cols", n, z)?;
             }
             Kind::Hybrid => {
                 let z = a.geo.nearest_index(0.0);
-                a.msb = vec![z; n];
-                a.lsb = vec![0.0; n];
-                a.msb_error = vec![0.0; n];
-                a.msb_writes = vec![0; n];
-                a.carry_blocked = vec![0; n];
+                a.msb = filled("rows, cols", n, z)?;
+                a.lsb = filled("rows, cols", n, 0.0)?;
+                a.msb_error = filled("rows, cols", n, 0.0)?;
+                a.msb_writes = filled("rows, cols", n, 0)?;
+                a.carry_blocked = filled("rows, cols", n, 0)?;
                 a.blocked_per_chunk = vec![0; n.div_ceil(CHUNK)];
                 a.draw_d2d();
                 a.msb_error.copy_from_slice(&a.msb_offset);

@@ -3,7 +3,8 @@
 use super::pulses::round_pulses_f64;
 use super::update::hybrid_chunks;
 use super::{check_finite, check_len, SynapseArray};
-use crate::device::Kind;
+use crate::device::msb::{MsbModel, MsbStore, WriteReq};
+use crate::device::{Kind, MsbKind, WriteScheme};
 use crate::error::Result;
 use crate::parallel::{install, CHUNK};
 use crate::rng::{Key, Stream};
@@ -14,7 +15,9 @@ impl SynapseArray {
     /// float: copied. ideal: level by the configured rounding. hybrid: MSB = nearest level,
     /// LSB = residual in pulses (rounded per `rounding`, clipped at +-min(N_L / 2, L_max), i.e.
     /// inside the no-carry band), MSB programming
-    /// error drawn. Not counted as MSB writes.
+    /// error drawn (open-loop `levels`) or the level written by the store's own write (its
+    /// physics, its verify loop) from the erased state (weight 0: a PCM pair with both devices
+    /// at G_min). Not counted as MSB writes.
     pub fn program(&mut self, w: &[f32]) -> Result<()> {
         check_len("w", w.len(), self.rows, self.cols)?;
         check_finite("w", w)?;
@@ -48,6 +51,11 @@ impl SynapseArray {
                 // trigger (|lsb| > h) nor a read-all carry (ties toward zero) acts on
                 let l_max = (geo.l_max as f64).min(0.5 * geo.n_l as f64);
                 let off = &self.msb_offset;
+                // the first release's draw for open-loop levels (bit-identical); the store's own
+                // write otherwise
+                let own = self.dev.msb_model != MsbKind::Levels
+                    || self.dev.msb_write_scheme != WriteScheme::OpenLoop;
+                let store = own.then(|| MsbStore::build(&self.dev, geo.d_m, self.w_max, key_e));
                 // fresh charge: no blocked carry is pending
                 self.carry_blocked.iter_mut().for_each(|b| *b = 0);
                 self.blocked_per_chunk.iter_mut().for_each(|b| *b = 0);
@@ -63,7 +71,16 @@ impl SynapseArray {
                             let r = (wv - geo.levels[m as usize]) / geo.d_l;
                             let n = round_pulses_f64(r, rounding, key_r, g) as f64;
                             c.lsb[j] = n.clamp(-l_max, l_max) as f32;
-                            c.err[j] = if sigma > 0.0 {
+                            c.err[j] = if let Some(s) = &store {
+                                s.write(&WriteReq {
+                                    cell: g,
+                                    believed_w: 0.0,
+                                    actual_w: 0.0,
+                                    to_w: geo.levels[m as usize],
+                                    offset: off[gi],
+                                })
+                                .error
+                            } else if sigma > 0.0 {
                                 (off[gi] as f64 + sigma * key_e.normal(g)) as f32
                             } else {
                                 off[gi]

@@ -70,26 +70,15 @@ impl SynapseArray {
 
     /// Rebuild from a [`State`]; continuation is bit-identical to the original.
     pub fn from_state(s: State) -> Result<SynapseArray> {
-        let mut a = SynapseArray::new(s.rows, s.cols, DeviceParams::default(), s.seed, s.w_max)?;
         s.device.validate()?;
+        // lengths first: a state whose rows/cols claim more cells than its arrays hold is
+        // refused before anything of that size is allocated
+        check_lengths(&s)?;
+        let mut a = SynapseArray::new(s.rows, s.cols, DeviceParams::default(), s.seed, s.w_max)?;
         a.geo = Geometry::new(&s.device, s.w_max);
         a.leak_on = s.device.kind == Kind::Hybrid && s.device.tau_leak_s.is_finite();
         a.model = Model::build(&s.device)?;
         a.dev = s.device;
-        let n = a.len();
-        let need = |name: &str, got: usize| -> Result<()> {
-            if got != n {
-                Err(Error::value(
-                    &format!("state['{name}']"),
-                    format!(
-                        "expected {n} values (shape ({}, {})), got {got}",
-                        s.rows, s.cols
-                    ),
-                ))
-            } else {
-                Ok(())
-            }
-        };
         let (w, msb, lsb, err, wr, up, down, lr, off) = (
             s.w,
             s.msb,
@@ -116,12 +105,11 @@ impl SynapseArray {
         a.lsb_shape_down = Vec::new();
         match a.dev.kind {
             Kind::Float => {
-                need("w", w.len())?;
+                // (float weights are not clipped at w_max: finite is all the physics asks)
                 check_finite("state['w']", &w)?;
                 a.w = w;
             }
             Kind::Ideal | Kind::Hybrid => {
-                need("msb", msb.len())?;
                 let nl = a.geo.n_levels;
                 if let Some(bad) = msb.iter().find(|&&m| m as u32 >= nl) {
                     return Err(Error::value(
@@ -139,10 +127,8 @@ impl SynapseArray {
                         ("leak_rate", &lr),
                         ("msb_offset", &off),
                     ] {
-                        need(name, v.len())?;
                         check_finite(&format!("state['{name}']"), v)?;
                     }
-                    need("msb_writes", wr.len())?;
                     a.lsb = lsb;
                     a.msb_error = err;
                     a.msb_writes = wr;
@@ -150,6 +136,7 @@ impl SynapseArray {
                     a.step_down = down;
                     a.leak_rate = lr;
                     a.msb_offset = off;
+                    a.check_bounds()?;
                     a.set_blocked(s.carry_blocked)?;
                     a.set_shapes(s.lsb_a_up, s.lsb_a_down)?;
                     a.detect_uniform();
@@ -169,6 +156,93 @@ impl SynapseArray {
         a.counters = s.counters;
         a.steps = s.steps;
         Ok(a)
+    }
+
+    /// ValueError naming the first per-cell value of a hybrid state the physics cannot reach:
+    /// an LSB beyond its rails, a negative or (without spread) off-nominal step size or leak
+    /// rate, an offset where the device draws none, a programming error beyond the range.
+    fn check_bounds(&self) -> Result<()> {
+        let d = &self.dev;
+        // the rails in f32 as the kernels clip them, with one ulp of room for the leak factor
+        let l_max = self.geo.l_max * (1.0 + f32::EPSILON);
+        let w_max = self.w_max as f32;
+        let a = d.step_asymmetry_rel;
+        let (up0, down0) = ((1.0 + a) as f32, (1.0 - a) as f32);
+        let tau = d.tau_leak_s;
+        let rate0 = if tau.is_finite() {
+            (1.0 / tau) as f32
+        } else {
+            0.0
+        };
+        let uniform_rate = !tau.is_finite() || d.tau_leak_d2d_rel == 0.0;
+        let checks: [BoundCheck<'_>; 6] = [
+            (
+                "lsb",
+                &self.lsb,
+                &|x| x.abs() <= l_max,
+                format!("|lsb| <= the rail {}", self.geo.l_max),
+            ),
+            (
+                "step_up",
+                &self.step_up,
+                &|x| {
+                    if d.step_d2d_rel == 0.0 {
+                        x == up0
+                    } else {
+                        x >= 0.0
+                    }
+                },
+                format!("{up0} (no step_d2d_rel) or >= 0"),
+            ),
+            (
+                "step_down",
+                &self.step_down,
+                &|x| {
+                    if d.step_d2d_rel == 0.0 {
+                        x == down0
+                    } else {
+                        x >= 0.0
+                    }
+                },
+                format!("{down0} (no step_d2d_rel) or >= 0"),
+            ),
+            (
+                "leak_rate",
+                &self.leak_rate,
+                &|x| if uniform_rate { x == rate0 } else { x > 0.0 },
+                format!("1/tau_leak_s = {rate0} (no tau_leak_d2d_rel) or > 0"),
+            ),
+            (
+                "msb_offset",
+                &self.msb_offset,
+                &|x| {
+                    if d.msb_d2d_rel == 0.0 {
+                        x == 0.0
+                    } else {
+                        x.abs() <= w_max
+                    }
+                },
+                format!("0 (no msb_d2d_rel) or |x| <= w_max = {w_max}"),
+            ),
+            (
+                "msb_error",
+                &self.msb_error,
+                &|x| x.abs() <= w_max,
+                format!("|x| <= w_max = {w_max}"),
+            ),
+        ];
+        for (name, v, ok, allowed) in checks.iter() {
+            if let Some(i) = v.iter().position(|&x| !ok(x)) {
+                return Err(Error::value(
+                    &format!("state['{name}']"),
+                    format!(
+                        "value {} at flat index {i} is outside what the device allows ({allowed})",
+                        v[i]
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Blocked-carry flags from a state (empty: all clear) and their per-chunk counts.
@@ -220,5 +294,50 @@ impl SynapseArray {
         self.lsb_shape_up = up;
         self.lsb_shape_down = down;
         Ok(())
+    }
+}
+
+/// A per-cell array of a state, the test its values must pass, and what it allows (for messages).
+type BoundCheck<'a> = (&'a str, &'a [f32], &'a dyn Fn(f32) -> bool, String);
+
+/// ValueError unless every per-cell array of `s` its device kind needs holds rows * cols values.
+fn check_lengths(s: &State) -> Result<()> {
+    let n = s.rows.checked_mul(s.cols).ok_or_else(|| {
+        Error::value(
+            "state['rows'], state['cols']",
+            format!("rows={}, cols={}: rows * cols overflows", s.rows, s.cols),
+        )
+    })?;
+    let need = |name: &str, got: usize| -> Result<()> {
+        if got != n {
+            Err(Error::value(
+                &format!("state['{name}']"),
+                format!(
+                    "expected {n} values (shape ({}, {})), got {got}",
+                    s.rows, s.cols
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match s.device.kind {
+        Kind::Float => need("w", s.w.len()),
+        Kind::Ideal => need("msb", s.msb.len()),
+        Kind::Hybrid => {
+            need("msb", s.msb.len())?;
+            for (name, len) in [
+                ("lsb", s.lsb.len()),
+                ("msb_error", s.msb_error.len()),
+                ("step_up", s.step_up.len()),
+                ("step_down", s.step_down.len()),
+                ("leak_rate", s.leak_rate.len()),
+                ("msb_offset", s.msb_offset.len()),
+                ("msb_writes", s.msb_writes.len()),
+            ] {
+                need(name, len)?;
+            }
+            Ok(())
+        }
     }
 }

@@ -1,7 +1,10 @@
 //! Field table and `Value` plumbing: every device field by name, so the Python glue needs no
 //! per-field code.
 
-use super::{DeviceParams, Kind, LsbResponse, Mapping, Residual, Rounding, TransferProtocol};
+use super::{
+    DeviceParams, Kind, LsbResponse, Mapping, MsbKind, Residual, Rounding, TransferProtocol,
+    WriteScheme,
+};
 use crate::error::{Error, Result};
 
 /// A dynamically typed field value (what crosses the Python boundary).
@@ -58,6 +61,14 @@ pub const FIELDS: &[(&str, FieldType)] = &[
     ("msb_prog_sigma_rel", FieldType::Float),
     ("msb_d2d_rel", FieldType::Float),
     ("msb_read_noise_rel", FieldType::Float),
+    ("msb_model", FieldType::Str),
+    ("msb_write_scheme", FieldType::Str),
+    ("msb_pcm_max_pulses", FieldType::Int),
+    ("msb_pcm_a_up", FieldType::Float),
+    ("msb_pcm_a_down", FieldType::Float),
+    ("msb_c2c_rel", FieldType::Float),
+    ("msb_verify_tol_rel", FieldType::Float),
+    ("msb_verify_max_iterations", FieldType::Int),
     ("endurance_cycles", FieldType::Float),
     ("tau_retention_s", FieldType::Float),
     ("pulse_width_s", FieldType::Float),
@@ -145,6 +156,15 @@ impl DeviceParams {
                 self.transfer_protocol = TransferProtocol::parse(as_str(field, v)?)?
             }
             "lsb_response" => self.lsb_response = LsbResponse::parse(as_str(field, v)?)?,
+            "msb_model" => self.msb_model = MsbKind::parse(as_str(field, v)?)?,
+            "msb_write_scheme" => self.msb_write_scheme = WriteScheme::parse(as_str(field, v)?)?,
+            "msb_pcm_max_pulses" => {
+                self.msb_pcm_max_pulses = int_in(field, as_int(field, v)?, 0, 1 << 20)? as u32
+            }
+            "msb_verify_max_iterations" => {
+                self.msb_verify_max_iterations =
+                    int_in(field, as_int(field, v)?, 0, 1 << 20)? as u32
+            }
             "lsb_table_pulse" => self.lsb_table_pulse = as_list(field, v)?,
             "lsb_table_ltp" => self.lsb_table_ltp = as_list(field, v)?,
             "lsb_table_ltd" => self.lsb_table_ltd = as_list(field, v)?,
@@ -177,6 +197,10 @@ impl DeviceParams {
                     "msb_prog_sigma_rel" => self.msb_prog_sigma_rel = x,
                     "msb_d2d_rel" => self.msb_d2d_rel = x,
                     "msb_read_noise_rel" => self.msb_read_noise_rel = x,
+                    "msb_pcm_a_up" => self.msb_pcm_a_up = x,
+                    "msb_pcm_a_down" => self.msb_pcm_a_down = x,
+                    "msb_c2c_rel" => self.msb_c2c_rel = x,
+                    "msb_verify_tol_rel" => self.msb_verify_tol_rel = x,
                     "endurance_cycles" => self.endurance_cycles = x,
                     "tau_retention_s" => self.tau_retention_s = x,
                     "pulse_width_s" => self.pulse_width_s = x,
@@ -242,6 +266,17 @@ impl DeviceParams {
             ("msb_prog_sigma_rel", F(self.msb_prog_sigma_rel)),
             ("msb_d2d_rel", F(self.msb_d2d_rel)),
             ("msb_read_noise_rel", F(self.msb_read_noise_rel)),
+            ("msb_model", S(self.msb_model.as_str().into())),
+            ("msb_write_scheme", S(self.msb_write_scheme.as_str().into())),
+            ("msb_pcm_max_pulses", I(self.msb_pcm_max_pulses as i64)),
+            ("msb_pcm_a_up", F(self.msb_pcm_a_up)),
+            ("msb_pcm_a_down", F(self.msb_pcm_a_down)),
+            ("msb_c2c_rel", F(self.msb_c2c_rel)),
+            ("msb_verify_tol_rel", F(self.msb_verify_tol_rel)),
+            (
+                "msb_verify_max_iterations",
+                I(self.msb_verify_max_iterations as i64),
+            ),
             ("endurance_cycles", F(self.endurance_cycles)),
             ("tau_retention_s", F(self.tau_retention_s)),
             ("pulse_width_s", F(self.pulse_width_s)),

@@ -7,7 +7,8 @@
 //! - `fields`: the field table, `set` / `to_values` by name;
 //! - `validate`: the range checks;
 //! - [`response`]: the LSB response models (one module each) and their registry;
-//! - [`msb`]: the MSB store models (what one write does), behind one trait.
+//! - [`msb`]: the MSB store models (what one write does), behind one trait, and their fields'
+//!   checks.
 
 mod fields;
 pub mod msb;
@@ -16,6 +17,7 @@ pub mod response;
 mod validate;
 
 pub use fields::{field_names, field_type, FieldType, Value, FIELDS};
+pub use msb::{MsbKind, WriteScheme};
 pub use names::{Kind, Mapping, Residual, Rounding, TransferProtocol};
 pub use response::LsbResponse;
 
@@ -54,6 +56,14 @@ pub struct DeviceParams {
     pub msb_prog_sigma_rel: f64,
     pub msb_d2d_rel: f64,
     pub msb_read_noise_rel: f64,
+    pub msb_model: MsbKind,
+    pub msb_write_scheme: WriteScheme,
+    pub msb_pcm_max_pulses: u32,
+    pub msb_pcm_a_up: f64,
+    pub msb_pcm_a_down: f64,
+    pub msb_c2c_rel: f64,
+    pub msb_verify_tol_rel: f64,
+    pub msb_verify_max_iterations: u32,
     pub endurance_cycles: f64,
     pub tau_retention_s: f64,
     pub pulse_width_s: f64,
@@ -99,6 +109,14 @@ impl Default for DeviceParams {
             msb_prog_sigma_rel: 0.005,
             msb_d2d_rel: 0.0,
             msb_read_noise_rel: 0.0,
+            msb_model: MsbKind::Levels,
+            msb_write_scheme: WriteScheme::OpenLoop,
+            msb_pcm_max_pulses: 0,
+            msb_pcm_a_up: 0.0,
+            msb_pcm_a_down: 0.0,
+            msb_c2c_rel: 0.0,
+            msb_verify_tol_rel: 0.1,
+            msb_verify_max_iterations: 10,
             endurance_cycles: 1e10,
             tau_retention_s: 1e4,
             pulse_width_s: 250e-12,

@@ -90,6 +90,7 @@ impl DeviceParams {
         finite_ge0("msb_prog_sigma_rel", self.msb_prog_sigma_rel)?;
         finite_ge0("msb_d2d_rel", self.msb_d2d_rel)?;
         finite_ge0("msb_read_noise_rel", self.msb_read_noise_rel)?;
+        finite_ge0("msb_verify_tol_rel", self.msb_verify_tol_rel)?;
         if self.endurance_cycles.is_nan() || self.endurance_cycles < 0.0 {
             return Err(Error::param(
                 "endurance_cycles",
@@ -107,6 +108,7 @@ impl DeviceParams {
         if self.kind == Kind::Hybrid {
             self.validate_carry()?;
             self.validate_response()?;
+            self.validate_msb()?;
         }
         Ok(())
     }

@@ -57,19 +57,23 @@ fn out_f32<'py>(
 impl PySynapseArray {
     #[new]
     #[pyo3(
-        signature = (rows, cols, device, *, seed = None, w_max = 1.0),
+        signature = (rows, cols, device, *, seed = None, w_max = None),
         text_signature = "(rows, cols, device, *, seed=0, w_max=1.0)"
     )]
     fn new(
         py: Python<'_>,
-        rows: i64,
-        cols: i64,
+        rows: &Bound<'_, PyAny>,
+        cols: &Bound<'_, PyAny>,
         device: &Bound<'_, PyAny>,
         seed: Option<&Bound<'_, PyAny>>,
-        w_max: f64,
+        w_max: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let r = non_negative("rows", rows)? as usize;
         let c = non_negative("cols", cols)? as usize;
+        let w_max = match w_max {
+            Some(w) => float_arg("w_max", w)?,
+            None => 1.0,
+        };
         let dev = device_from_py(device)?;
         let seed = match seed {
             Some(s) => seed_from_py(s)?,
@@ -153,7 +157,8 @@ impl PySynapseArray {
     }
 
     /// Let `seconds` of simulated time pass (the LSB leaks as exp(-t / tau)).
-    fn advance(&mut self, seconds: f64) -> PyResult<()> {
+    fn advance(&mut self, seconds: &Bound<'_, PyAny>) -> PyResult<()> {
+        let seconds = float_arg("seconds", seconds)?;
         self.inner.advance(seconds)?;
         Ok(())
     }
@@ -168,15 +173,15 @@ impl PySynapseArray {
     /// One training step: advance(images * t_image_s), update(dw), periodic transfer; with
     /// `out`, the training weights after the step written into it in the same pass.
     /// Returns the MSB writes of this step.
-    #[pyo3(signature = (dw, images = 1, *, out = None))]
+    #[pyo3(signature = (dw, images = None, *, out = None), text_signature = "($self, dw, images=1, *, out=None)")]
     fn step(
         &mut self,
         py: Python<'_>,
         dw: &Bound<'_, PyAny>,
-        images: i64,
+        images: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let images = non_negative("images", images)?;
+        let images = images.map_or(Ok(1), |i| non_negative("images", i))?;
         let (r, c) = (self.inner.rows(), self.inner.cols());
         let inp = input_f32("dw", dw, r, c)?;
         let s = inp.as_slice();
@@ -188,13 +193,18 @@ impl PySynapseArray {
 
     /// Weights as float32 (rows, cols): training (MSB + LSB) or, with inference=True, MSB only
     /// after `retention_s` seconds of retention, with per-readout read noise.
-    #[pyo3(signature = (inference = false, retention_s = 0.0))]
+    #[pyo3(
+        signature = (inference = None, retention_s = None),
+        text_signature = "($self, inference=False, retention_s=0.0)"
+    )]
     fn weights<'py>(
         &mut self,
         py: Python<'py>,
-        inference: bool,
-        retention_s: f64,
+        inference: Option<&Bound<'py, PyAny>>,
+        retention_s: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let inference = inference.map_or(Ok(false), |b| bool_arg("inference", b))?;
+        let retention_s = retention_s.map_or(Ok(0.0), |t| float_arg("retention_s", t))?;
         let (r, c) = (self.inner.rows(), self.inner.cols());
         // Filled in place in a numpy-allocated array: numpy's allocator asks for transparent
         // huge pages for large arrays, so a fresh 10^7-cell readout does not spend most of its

@@ -21,6 +21,77 @@ pub(super) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "?".to_string())
 }
 
+/// The repr of a value for messages, cut to 60 characters.
+pub(super) fn short(obj: &Bound<'_, PyAny>) -> String {
+    let r = obj.repr().map(|r| r.to_string()).unwrap_or_default();
+    if r.chars().count() > 60 {
+        format!("{}...", r.chars().take(60).collect::<String>())
+    } else {
+        r
+    }
+}
+
+/// "type (repr)" of a value for messages.
+pub(super) fn describe(obj: &Bound<'_, PyAny>) -> String {
+    format!("{} ({})", type_name(obj), short(obj))
+}
+
+/// An integer argument in [lo, hi]: a Python int or numpy integer, never a bool, float or str
+/// (`True` is no row count); too large is a ValueError naming it, never an OverflowError.
+pub(super) fn int_arg(arg: &str, obj: &Bound<'_, PyAny>, lo: i64, hi: i64) -> PyResult<i64> {
+    let obj = unwrap_scalar(obj)?;
+    let allowed = match (lo, hi) {
+        (i64::MIN, i64::MAX) => "an integer in [-2**63, 2**63 - 1]".to_string(),
+        (_, i64::MAX) => format!("an integer in [{lo}, 2**63 - 1]"),
+        _ => format!("an integer in [{lo}, {hi}]"),
+    };
+    if obj.is_instance_of::<PyBool>()
+        || obj.is_instance_of::<PyFloat>()
+        || obj.is_instance_of::<PyString>()
+    {
+        return Err(Error::type_(arg, &allowed, describe(&obj)).into());
+    }
+    match obj.extract::<i64>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+        Ok(_) => Err(Error::value(arg, format!("invalid value {obj}; expected {allowed}")).into()),
+        Err(_) if obj.is_instance_of::<PyInt>() => Err(Error::value(
+            arg,
+            format!("invalid value {}; expected {allowed}", short(&obj)),
+        )
+        .into()),
+        Err(_) => Err(Error::type_(arg, &allowed, describe(&obj)).into()),
+    }
+}
+
+/// A float argument: a Python or numpy number, never a bool or str; ints too large for a float
+/// are a ValueError naming it.
+pub(super) fn float_arg(arg: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let obj = unwrap_scalar(obj)?;
+    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
+        return Err(Error::type_(arg, "a real number", describe(&obj)).into());
+    }
+    obj.extract::<f64>().map_err(|_| {
+        if obj.is_instance_of::<PyInt>() {
+            Error::value(
+                arg,
+                format!("invalid value {}; too large for a float", short(&obj)),
+            )
+            .into()
+        } else {
+            Error::type_(arg, "a real number", describe(&obj)).into()
+        }
+    })
+}
+
+/// A bool argument: True or False (numpy bools too), not 0/1 or None.
+pub(super) fn bool_arg(arg: &str, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let obj = unwrap_scalar(obj)?;
+    if obj.is_instance_of::<PyBool>() {
+        return obj.extract::<bool>();
+    }
+    Err(Error::type_(arg, "True or False", describe(&obj)).into())
+}
+
 /// numpy 0-d arrays and numpy scalars -> Python scalars (state dicts loaded from .npz).
 pub(super) fn unwrap_scalar<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     if let Ok(a) = obj.cast::<PyUntypedArray>() {
@@ -51,22 +122,27 @@ pub(super) fn to_value(field: &str, obj: &Bound<'_, PyAny>, ty: FieldType) -> Py
             .map(Value::Str)
             .map_err(|_| bad("str")),
         FieldType::FloatList => float_list(field, &obj).map(Value::FloatList),
-        FieldType::Int | FieldType::Float => {
-            if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
-                return Err(bad(if ty == FieldType::Int { "int" } else { "float" }));
+        // an int field takes integers only (msb_bits=3.0 is refused, not kept as a float)
+        FieldType::Int => {
+            if !obj.is_instance_of::<PyInt>() && obj.extract::<i64>().is_err() {
+                return Err(bad("int"));
             }
-            if obj.is_instance_of::<PyInt>() {
-                match obj.extract::<i64>() {
-                    Ok(i) => Ok(Value::Int(i)),
-                    Err(_) => Ok(Value::Float(obj.extract::<f64>().map_err(|_| bad("int"))?)),
+            int_arg(field, &obj, i64::MIN, i64::MAX).map_err(|e| {
+                if e.is_instance_of::<PyTypeError>(obj.py()) {
+                    bad("int")
+                } else {
+                    e
                 }
-            } else if ty == FieldType::Int && !obj.is_instance_of::<PyFloat>() {
-                // numpy integers etc. via __index__
-                obj.extract::<i64>().map(Value::Int).map_err(|_| bad("int"))
-            } else {
-                obj.extract::<f64>()
-                    .map(Value::Float)
-                    .map_err(|_| bad("float"))
+            })
+        }
+        .map(Value::Int),
+        FieldType::Float => {
+            if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
+                return Err(bad("float"));
+            }
+            match obj.extract::<i64>() {
+                Ok(i) if obj.is_instance_of::<PyInt>() => Ok(Value::Int(i)),
+                _ => float_arg(field, &obj).map(Value::Float),
             }
         }
     }
@@ -247,23 +323,27 @@ pub(super) fn out_2d<'py, T: Element>(
     Ok(a.into_pyarray(py))
 }
 
-pub(super) fn non_negative(arg: &str, v: i64) -> PyResult<u64> {
-    if v < 0 {
-        Err(Error::value(arg, format!("invalid value {v}; expected an integer >= 0")).into())
-    } else {
-        Ok(v as u64)
-    }
+pub(super) fn non_negative(arg: &str, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+    Ok(int_arg(arg, obj, 0, i64::MAX)? as u64)
 }
 
 pub(super) fn seed_from_py(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+    seed_arg("seed", obj)
+}
+
+/// A seed named `arg`: an integer in [0, 2**64 - 1], not a bool or float.
+pub(super) fn seed_arg(arg: &str, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
     let obj = unwrap_scalar(obj)?;
+    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyFloat>() {
+        return Err(Error::type_(arg, "int", describe(&obj)).into());
+    }
     match obj.extract::<u64>() {
         Ok(s) => Ok(s),
         Err(_) if obj.is_instance_of::<PyInt>() => Err(Error::value(
-            "seed",
+            arg,
             format!("invalid value {obj}; expected an integer in [0, 2**64 - 1]"),
         )
         .into()),
-        Err(_) => Err(Error::type_("seed", "int", type_name(&obj)).into()),
+        Err(_) => Err(Error::type_(arg, "int", describe(&obj)).into()),
     }
 }

@@ -17,7 +17,6 @@ use convert::device_from_py;
 
 use crate::array::STATE_FORMAT;
 use crate::device::FIELDS;
-use crate::error::Error;
 use crate::parallel;
 use array::PySynapseArray;
 use pyo3::prelude::*;
@@ -31,14 +30,8 @@ fn validate_device(device: &Bound<'_, PyAny>) -> PyResult<()> {
 
 /// Set the number of worker threads of femsyn's kernels (results do not depend on it).
 #[pyfunction]
-fn set_num_threads(n: i64) -> PyResult<()> {
-    if n < 1 {
-        return Err(Error::value(
-            "n",
-            format!("invalid thread count {n}; expected an integer in [1, 1024]"),
-        )
-        .into());
-    }
+fn set_num_threads(n: &Bound<'_, PyAny>) -> PyResult<()> {
+    let n = convert::int_arg("n", n, 1, 1024)?;
     parallel::set_num_threads(n as usize)?;
     Ok(())
 }

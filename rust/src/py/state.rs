@@ -6,7 +6,7 @@ use crate::array::{Counters, RngSteps, State, STATE_FORMAT};
 use crate::device::Value;
 use crate::error::Error;
 use numpy::{Element, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyMapping};
 
@@ -21,14 +21,12 @@ pub(super) fn get_item<'py>(
 }
 
 pub(super) fn get_u64(state: &Bound<'_, PyMapping>, key: &str) -> PyResult<u64> {
-    let v = get_item(state, key)?;
-    v.extract::<u64>().map_err(|_| {
-        Error::value(
-            &format!("state['{key}']"),
-            format!("expected an integer >= 0, got {}", type_name(&v)),
-        )
-        .into()
-    })
+    Ok(int_arg(
+        &format!("state['{key}']"),
+        &get_item(state, key)?,
+        0,
+        i64::MAX,
+    )? as u64)
 }
 
 pub(super) fn get_array<T: Element + Copy>(
@@ -65,7 +63,12 @@ pub(super) fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
             type_name(obj),
         )
     })?;
-    let fmt = get_item(state, "format")?.extract::<i64>().unwrap_or(-1);
+    let fmt = int_arg(
+        "state['format']",
+        &get_item(state, "format")?,
+        i64::MIN,
+        i64::MAX,
+    )?;
     if fmt != STATE_FORMAT && fmt != 1 {
         return Err(Error::value(
             "state['format']",
@@ -80,37 +83,35 @@ pub(super) fn state_from_py(obj: &Bound<'_, PyAny>) -> PyResult<State> {
     device.validate()?;
     let rows = get_u64(state, "rows")? as usize;
     let cols = get_u64(state, "cols")? as usize;
-    let seed = seed_from_py(&get_item(state, "seed")?)?;
-    let w_max: f64 = get_item(state, "w_max")?
-        .extract()
-        .map_err(|_| PyTypeError::new_err("state['w_max']: expected a float".to_string()))?;
-    let pending_dt: f64 = get_item(state, "pending_dt_s")?
-        .extract()
-        .map_err(|_| PyTypeError::new_err("state['pending_dt_s']: expected a float".to_string()))?;
+    let seed = seed_arg("state['seed']", &get_item(state, "seed")?)?;
+    let w_max = float_arg("state['w_max']", &get_item(state, "w_max")?)?;
+    if !(w_max.is_finite() && w_max > 0.0) {
+        return Err(Error::value(
+            "state['w_max']",
+            format!("invalid value {w_max}; expected a finite value > 0"),
+        )
+        .into());
+    }
+    let pending_dt = float_arg("state['pending_dt_s']", &get_item(state, "pending_dt_s")?)?;
     let mut counters = Counters::default();
     let cobj = get_item(state, "counters")?;
     let cmap = cobj
         .cast::<PyMapping>()
         .map_err(|_| Error::type_("state['counters']", "dict", type_name(&cobj)))?;
     for item in cmap.items()?.iter() {
-        let (k, v): (String, Bound<'_, PyAny>) = item.extract()?;
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+        let k: String = k
+            .extract()
+            .map_err(|_| Error::type_("state['counters']", "str counter names", describe(&k)))?;
         if first_release && FIRST_RELEASE_COUNTERS.contains(&k.as_str()) {
             continue;
         }
+        let arg = format!("state['counters']['{k}']");
         let v = unwrap_scalar(&v)?;
         let val = if v.is_instance_of::<PyFloat>() {
-            Value::Float(v.extract()?)
+            Value::Float(float_arg(&arg, &v)?)
         } else {
-            match v.extract::<i64>() {
-                Ok(i) => Value::Int(i),
-                Err(_) => Value::Float(v.extract().map_err(|_| {
-                    Error::type_(
-                        &format!("state['counters']['{k}']"),
-                        "number",
-                        type_name(&v),
-                    )
-                })?),
-            }
+            Value::Int(int_arg(&arg, &v, 0, i64::MAX)?)
         };
         counters.set(&k, &val)?;
     }

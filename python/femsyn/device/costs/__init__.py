@@ -40,6 +40,9 @@ Formulas (each is a small tested function)
   dielectric charge of the FE capacitor), plus ``C_node V^2`` when the write swings the LSB
   storage node (the 2T-1FeFET stores its LSB on the FeFET gate, which the MSB write drives).
 * PCM MSB write ``E = n_iter * I_prog * V * t`` (iterative program-and-verify, per device written).
+* a store that counts its program pulses (``msb_model`` ``pcm``, any ``program-verify``) is charged
+  ``msb_program_pulses * E_msb(n_iter = 1)`` and a write latency of the mean pulses per write times
+  ``t_msb``, in place of the assumed ``n_iter`` (see :func:`~femsyn.device.costs.run_cost.msb_write_cost`).
 * run totals: ``E_update = pulses * E_pulse + msb_writes * E_msb``; hold energy
   ``cells * P_leak * t_sim``; latency ``sum over layers of latency_pulses * t_pulse +
   (transfers * rows + overflow writes) * t_msb * n_iter`` (rows of a layer update in parallel; a

@@ -89,6 +89,11 @@ class CellCosts:
     msb_write_latency_s: float
     endurance_cycles: float
     breakdown: dict[str, float] = field(default_factory=dict)
+    #: energy of one MSB program pulse (``msb_write_energy_j`` at one iteration)
+    msb_pulse_energy_j: float = 0.0
+    #: the device's MSB store counts its program pulses and verify iterations (any store but
+    #: open-loop ``levels``): run costs use those counts instead of ``msb_write_iterations``
+    msb_counted: bool = False
 
 
 def cell_costs(design: str | Mapping[str, Any] | Any) -> CellCosts | None:
@@ -133,6 +138,9 @@ def cell_costs(design: str | Mapping[str, Any] | Any) -> CellCosts | None:
         msb_write_latency_s=t_w * n_iter,
         endurance_cycles=endurance,
         breakdown=breakdown,
+        msb_pulse_energy_j=_msb_write_energy(spec, t, c_node, v_w, t_w, 1.0),
+        msb_counted=_get(dev, "msb_model", "levels") != "levels"
+        or _get(dev, "msb_write_scheme", "open-loop") != "open-loop",
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from femsyn.device.costs.cell_cost import CellCosts
 from femsyn.device.costs.formulas import endurance_projection
 
-__all__ = ["RunCosts", "overflow_writes", "run_costs"]
+__all__ = ["RunCosts", "msb_write_cost", "overflow_writes", "run_costs"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,24 @@ def overflow_writes(counters: Mapping[str, Any]) -> float:
     return writes if float(counters.get("transfers", 0)) == 0 else 0.0
 
 
+def msb_write_cost(cc: CellCosts, counters: Mapping[str, Any]) -> tuple[float, float]:
+    """Energy of all MSB writes of ``counters`` and the latency of one write.
+
+    A store that counts its program pulses (``cc.msb_counted``: the ``pcm`` model, any
+    program-verify scheme) is charged ``msb_program_pulses`` pulses of ``msb_write_time_s``
+    each, a write's latency being the mean pulses per write times ``msb_write_time_s`` (the
+    verify reads are not charged: a read is far cheaper than a PCM or FE program pulse). Open-loop
+    ``levels`` (and summaries without the counter) keep the cell's assumed
+    ``msb_write_iterations`` per write.
+    """
+    writes = float(counters.get("msb_writes", 0))
+    if cc.msb_counted and "msb_program_pulses" in counters:
+        pulses = float(counters["msb_program_pulses"])
+        per_write = pulses / writes if writes > 0 else 0.0
+        return pulses * cc.msb_pulse_energy_j, per_write * cc.msb_write_time_s
+    return writes * cc.msb_write_energy_j, cc.msb_write_latency_s
+
+
 def run_costs(cc: CellCosts, summary: Mapping[str, Any]) -> RunCosts:
     """Whole-run energy/latency/endurance from a run's summary.json and a cell's costs."""
     counters = summary.get("counters", {}) or {}
@@ -55,11 +73,12 @@ def run_costs(cc: CellCosts, summary: Mapping[str, Any]) -> RunCosts:
     pulses = float(counters.get("pulses", 0))
     msb_writes = float(counters.get("msb_writes", 0))
     transfers = float(counters.get("transfers", 0))
+    e_msb, write_lat = msb_write_cost(cc, counters)
     if layers:
         lsb_lat = sum(float(lay["counters"].get("latency_pulses", 0)) for lay in layers) * cc.pulse_width_s
         msb_lat = sum(
             (float(lay["counters"].get("transfers", 0)) * int(lay["rows"]) + overflow_writes(lay["counters"]))
-            * cc.msb_write_latency_s
+            * msb_write_cost(cc, lay["counters"])[1]
             for lay in layers
         )
         hold = sum(
@@ -68,10 +87,9 @@ def run_costs(cc: CellCosts, summary: Mapping[str, Any]) -> RunCosts:
         )
     else:  # no per-layer rows: a lower bound (one row per transfer)
         lsb_lat = float(counters.get("latency_pulses", 0)) * cc.pulse_width_s
-        msb_lat = (transfers + overflow_writes(counters)) * cc.msb_write_latency_s
+        msb_lat = (transfers + overflow_writes(counters)) * write_lat
         hold = float(summary.get("cells", 0)) * cc.leakage_w * float(counters.get("time_s", 0))
     e_lsb = pulses * cc.pulse_energy_j
-    e_msb = msb_writes * cc.msb_write_energy_j
     max_w = float(counters.get("max_cell_writes", 0))
     return RunCosts(
         pulses=pulses,

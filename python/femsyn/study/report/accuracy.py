@@ -115,18 +115,23 @@ def _rows(runs: Mapping[str, list[RunData]], numbers: Accuracy, paper: Mapping[s
         gap_t = a["train_weights"][0] - acc[base]["train_weights"][0] if base else math.nan
         gap_m = a["msb_only"][0] - acc[base]["msb_only"][0] if base else math.nan
         p = paper.get(d)
-        pbase = paper.get(base) if base else None
+        # the paper's gap comes from the paper's own figures, whether or not ideal was run here
+        bits = total_bits(numbers.devices.get(d, {}))
+        paper_ideal = base or (f"ideal-{bits}b" if bits else None)
+        pbase = paper.get(paper_ideal) if paper_ideal else None
         pgap = (p - pbase) if (p is not None and pbase is not None) else math.nan
+        # float weights have no MSB/LSB split: no MSB-only or retention accuracy to show
+        msb = numbers.devices.get(d, {}).get("kind") != "float"
         rows.append(
             [
                 d,
                 str(len(rs)),
                 pct(*a["train_weights"]),
-                pct(*a["msb_only"]),
-                pct(*a["msb_retention"]),
+                pct(*a["msb_only"]) if msb else "n/a (float)",
+                pct(*a["msb_retention"]) if msb else "n/a (float)",
                 pct(p) if p is not None else "—",
                 f"{pp(gap_t)} / {pp(gap_m)}" if base and base != d else ("baseline" if base == d else "—"),
-                pp(pgap) if base != d else "baseline",
+                "baseline" if paper_ideal == d else pp(pgap),
             ]
         )
     return rows

@@ -30,6 +30,30 @@ def draw_plots(runs: Mapping[str, list[RunData]], out: Path) -> dict[str, str]:
     return dict(PLOTS)
 
 
+# One colour per design in every plot of every report (tab10 order), so femfet-6b looks the same
+# in the comparison of MNIST and of CIFAR-10; designs not listed get a colour from their name.
+_DESIGN_COLORS = {
+    "float": "#7f7f7f",
+    "ideal-6b": "#1f77b4",
+    "ideal-8b": "#17becf",
+    "femfet-6b": "#d62728",
+    "femfet-8b": "#ff7f0e",
+    "2t1fefet-6b": "#2ca02c",
+    "3t1c2pcm-6b": "#9467bd",
+}
+_SPARE_COLORS = ("#8c564b", "#e377c2", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173")
+
+
+def design_color(design: str) -> str:
+    """The design's colour: fixed for the presets, else chosen by a hash of the name (stable
+    across runs and reports)."""
+    import zlib
+
+    if design in _DESIGN_COLORS:
+        return _DESIGN_COLORS[design]
+    return _SPARE_COLORS[zlib.crc32(design.encode()) % len(_SPARE_COLORS)]
+
+
 def _plt():
     import matplotlib
 
@@ -42,8 +66,8 @@ def _plt():
 def _plot_acc_vs_epoch(runs: Mapping[str, list[RunData]], path: Path) -> None:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for i, (design, rs) in enumerate(runs.items()):
-        color = f"C{i}"
+    for design, rs in runs.items():
+        color = design_color(design)
         hybrid = bool(rs) and rs[0].device.get("kind") == "hybrid"
         keys = (("eval_acc", "-", ""), ("eval_acc_msb", "--", " (MSB-only)"))
         for key, style, suffix in keys if hybrid else keys[:1]:
@@ -84,12 +108,12 @@ def _plot_write_hist(runs: Mapping[str, list[RunData]], path: Path) -> None:
     }
     top = max((int(w.max()) for w in data.values() if w.size), default=0)
     bins = np.arange(0, top + 2) - 0.5 if top < 60 else np.linspace(0, top + 1, 61)
-    for i, design in enumerate(runs):
+    for design in runs:
         w = data.get(design, np.zeros(0))
         if w.size == 0:
             continue
         hi = int(w.max())
-        ax.hist(w, bins=bins, histtype="step", color=f"C{i}", lw=1.5, label=f"{design} (max {hi:,})")
+        ax.hist(w, bins=bins, histtype="step", color=design_color(design), lw=1.5, label=f"{design} (max {hi:,})")
         drawn = True
     if not drawn:
         ax.text(
@@ -206,7 +230,7 @@ def _plot_retention(runs: Mapping[str, list[RunData]], path: Path) -> None:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     drawn = False
-    for i, (design, rs) in enumerate(runs.items()):
+    for design, rs in runs.items():
         curves = [r.summary.get("retention_curve") or [] for r in rs]
         curves = [c for c in curves if c]
         if not curves:
@@ -217,7 +241,7 @@ def _plot_retention(runs: Mapping[str, list[RunData]], path: Path) -> None:
         t_plot = np.where(t <= 0, np.nan, t)
         if np.isnan(t_plot).all():
             continue
-        ax.plot(t_plot, 100 * a.mean(axis=0), marker="o", ms=3, color=f"C{i}", label=design)
+        ax.plot(t_plot, 100 * a.mean(axis=0), marker="o", ms=3, color=design_color(design), label=design)
         drawn = True
     if not drawn:
         ax.text(0.5, 0.5, "no retention curves in these runs", ha="center", transform=ax.transAxes)

@@ -10,10 +10,12 @@ by one: that needs one run per term (a sweep over the fields named here).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
 
+from femsyn.device import DeviceParams
 from femsyn.study.report.accuracy import Accuracy
 from femsyn.study.report.cost import DASH, Costs
 from femsyn.study.report.formatting import fmt_count, pp
@@ -28,12 +30,18 @@ _NOT_PHYSICS = {"name", "source", "sources", "notes"}
 #: the device-to-device variation fields of the weight itself (drawn once per array); all zero means
 #: the array's cells are identical up to the leak time constant (``tau_leak_d2d_rel``)
 D2D_FIELDS = ("step_d2d_rel", "msb_d2d_rel", "lsb_exp_a_d2d_rel")
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
 
 
 def realism_terms(realistic: Mapping[str, Any], linear: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """The physics fields whose values differ: ``field -> (linear value, realistic value)``."""
+    """The physics fields whose values differ: ``field -> (linear value, realistic value)``.
+
+    A field missing from a device dict has its DeviceParams default: the run was made before
+    the field existed, and the default computes what such runs computed."""
     keys = sorted((set(realistic) | set(linear)) - _NOT_PHYSICS)
-    return {k: (linear.get(k), realistic.get(k)) for k in keys if realistic.get(k) != linear.get(k)}
+    lin = {k: linear.get(k, _DEFAULTS.get(k)) for k in keys}
+    real = {k: realistic.get(k, _DEFAULTS.get(k)) for k in keys}
+    return {k: (lin[k], real[k]) for k in keys if lin[k] != real[k]}
 
 
 def realism_numbers(runs: Mapping[str, list[RunData]], accuracy: Accuracy, costs: Costs) -> dict[str, dict[str, Any]]:

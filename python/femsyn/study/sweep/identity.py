@@ -31,14 +31,48 @@ from femsyn.device import DeviceParams
 from femsyn.run import CHECKPOINT, TrainConfig
 from femsyn.run.checkpoint import load_checkpoint
 
-__all__ = ["IDENTITY_FORMAT", "NOT_HASHED", "EVAL_ONLY", "identity", "identity_hash", "run_identity", "run_name"]
+__all__ = [
+    "DEVICE_HASHED_WHEN_SET",
+    "IDENTITY_FORMAT",
+    "NOT_HASHED",
+    "EVAL_ONLY",
+    "identity",
+    "identity_hash",
+    "run_identity",
+    "run_name",
+]
 
 IDENTITY_FORMAT = "femsyn-run-identity-v1"
 #: fields that only change how a finished run is evaluated: re-evaluated, never retrained
 EVAL_ONLY = ("retention_s",)
 #: TrainConfig fields outside the identity: where files are, how a call shows progress, how many
 #: threads it uses (results do not depend on it), the evaluation batch, and the EVAL_ONLY fields
-NOT_HASHED = ("out", "data_dir", "progress", "resume", "stop_after_epochs", "threads", "eval_batch_size", *EVAL_ONLY)
+NOT_HASHED = (
+    "out",
+    "data_dir",
+    "progress",
+    "resume",
+    "stop_after_epochs",
+    "threads",
+    "eval_batch_size",
+    "checkpoint_every",
+    *EVAL_ONLY,
+)
+#: hashed only when set: a field added after runs were named, whose default leaves them unchanged
+HASHED_WHEN_SET = ("eval_limit",)
+#: DeviceParams fields added after runs were named (the PCM store and the MSB write scheme):
+#: hashed only when they differ from their default, which computes what those runs computed, so
+#: runs named before the fields existed keep their names and are reused
+DEVICE_HASHED_WHEN_SET = (
+    "msb_model",
+    "msb_write_scheme",
+    "msb_pcm_max_pulses",
+    "msb_pcm_a_up",
+    "msb_pcm_a_down",
+    "msb_c2c_rel",
+    "msb_verify_tol_rel",
+    "msb_verify_max_iterations",
+)
 HASH_DIGITS = 16
 
 
@@ -54,6 +88,7 @@ def _float_fields(cls: type) -> set[str]:
 
 _TRAIN_FLOATS = _float_fields(TrainConfig)
 _DEVICE_FLOATS = _float_fields(DeviceParams)
+_DEVICE_DEFAULTS = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
 
 
 def _canonical(d: Mapping[str, Any], floats: set[str]) -> dict[str, Any]:
@@ -66,8 +101,14 @@ def identity(config: Mapping[str, Any], split: Mapping[str, str]) -> dict[str, A
     device = config.get("device")
     if not isinstance(device, Mapping):
         raise ValueError("identity() needs the resolved device (a dict of DeviceParams fields)")
-    ident = _canonical({k: v for k, v in config.items() if k not in NOT_HASHED and k != "device"}, _TRAIN_FLOATS)
-    ident["device"] = _canonical(device, _DEVICE_FLOATS)
+    kept = {
+        k: v
+        for k, v in config.items()
+        if k not in NOT_HASHED and k != "device" and not (k in HASHED_WHEN_SET and v is None)
+    }
+    ident = _canonical(kept, _TRAIN_FLOATS)
+    set_fields = {k: v for k, v in device.items() if not (k in DEVICE_HASHED_WHEN_SET and v == _DEVICE_DEFAULTS.get(k))}
+    ident["device"] = _canonical(set_fields, _DEVICE_FLOATS)
     ident["split"] = {"train": split["train"], "eval": split["eval"]}
     ident["format"] = IDENTITY_FORMAT
     return ident

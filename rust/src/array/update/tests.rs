@@ -50,7 +50,13 @@ fn test_input<'a>(dw: &'a [f32], up: &'a [f32], down: &'a [f32], decay: &'a [f32
             end_lim: u32::MAX,
             residual: Residual::Keep,
             key_read: key,
-            msb: crate::device::msb::Levels { sigma_w: 0.0, key },
+            lo: -0.15,
+            d_m: 0.1,
+            msb: crate::device::msb::MsbStore::Levels(crate::device::msb::Levels {
+                sigma_w: 0.0,
+                key,
+                verify: None,
+            }),
         },
     }
 }

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 /// Smallest |a| accepted: exp(1/a) stays finite and the curve stays resolvable in f64.
 pub const A_MIN: f64 = 0.01;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Exp {
     a_up: f64,
     a_down: f64,
@@ -52,6 +52,12 @@ impl Exp {
         })
     }
 
+    /// The curve of two given nonlinearities (for other stores on the same curve, e.g. the
+    /// PCM MSB; the caller validates `|a| >= A_MIN`).
+    pub fn new(a_up: f64, a_down: f64) -> Exp {
+        Exp { a_up, a_down }
+    }
+
     /// The nominal `a` of a direction.
     pub fn a(&self, up: bool) -> f64 {
         if up {
@@ -68,6 +74,14 @@ pub struct ExpShape {
     a: f64,
     e: f64,
     inv_e: f64,
+}
+
+impl ExpShape {
+    /// The pulse-axis position `p` of state `x` on this curve (`g^-1(x)`).
+    #[inline]
+    pub fn position(&self, x: f64) -> f64 {
+        -self.a * (1.0 - x * self.e).ln()
+    }
 }
 
 impl Curve for Exp {

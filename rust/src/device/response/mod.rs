@@ -18,7 +18,7 @@ mod linear;
 mod soft_bounds;
 mod table;
 
-pub use exp::{Exp, A_MIN};
+pub use exp::{Exp, ExpShape, A_MIN};
 pub use linear::Linear;
 pub use soft_bounds::SoftBounds;
 pub use table::Table;
