@@ -27,7 +27,7 @@ use crate::error::Result;
 use crate::parallel::{install, CHUNK};
 use crate::rng::{Key, Stream};
 use crate::with_curve;
-use curve::curve_dispatch;
+use curve::{curve_dispatch, Prepared};
 use linear::update_hybrid_dispatch;
 use rayon::prelude::*;
 
@@ -222,11 +222,14 @@ impl SynapseArray {
         let model = &self.model;
         let tally = Tally::sum(install(|| {
             if generic {
-                with_curve!(model, m => chunks
-                    .into_par_iter()
-                    .zip(outs)
-                    .map(|(c, o)| curve_dispatch(c, o, &p, m, stoch, leak, cell_steps))
-                    .collect())
+                with_curve!(model, m => {
+                    let k = Prepared::new(m, &p, !cell_steps && p.shape_up.is_empty());
+                    chunks
+                        .into_par_iter()
+                        .zip(outs)
+                        .map(|(c, o)| curve_dispatch(c, o, &p, &k, stoch, leak, cell_steps))
+                        .collect()
+                })
             } else {
                 chunks
                     .into_par_iter()
