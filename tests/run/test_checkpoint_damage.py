@@ -138,3 +138,23 @@ def test_a_good_checkpoint_still_loads_and_names_its_damage_precisely(good_run, 
     assert load_checkpoint(good_run / CHECKPOINT)["epoch"] == 1
     doc = json.loads(str(np.load(good_run / CHECKPOINT)["__json__"]))
     assert doc["file_format"] == 2
+
+
+def test_a_checkpoint_from_before_a_device_field_existed_resumes(tmp_path) -> None:
+    """A checkpoint whose device dicts lack fields added later (e.g. the ferroelectric-domain
+    ones) resumes: a missing field means its default, which computes what that run computed."""
+    run = tmp_path / "run"
+    cfg = dict(TINY, synapse="femfet-6b-linear")  # the first release's store: those fields at default
+    train(TrainConfig(**cfg, epochs=2, stop_after_epochs=1, out=str(run)))
+    st = load_checkpoint(run / CHECKPOINT)
+    for arr in st["model"]["arrays"]:
+        for name in ("fe_domains", "fe_alpha", "msb_model"):
+            del arr["device"][name]
+    save_checkpoint(run / CHECKPOINT, st)
+    train(TrainConfig(**cfg, epochs=2, out=str(run), resume=True))
+    assert json.loads((run / "summary.json").read_text())["complete"]
+    # a field whose saved value differs from the run's device is still refused
+    st["model"]["arrays"][0]["device"]["tau_leak_s"] = 123.0
+    save_checkpoint(run / CHECKPOINT, st)
+    with pytest.raises(CheckpointError, match="tau_leak_s"):
+        train(TrainConfig(**cfg, epochs=2, out=str(run), resume=True))

@@ -90,7 +90,7 @@ def test_what_changes_the_name_and_what_does_not(tmp_path) -> None:
 
 
 def test_device_fields_added_later_count_only_when_set() -> None:
-    cfg = TrainConfig(net="mlp", progress=False)
+    cfg = TrainConfig(net="mlp", synapse="femfet-6b-linear", progress=False)  # the first release's stores
     ident = identity(config_dict(cfg), SPLIT)
     defaults = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
     for name in DEVICE_HASHED_WHEN_SET:
@@ -103,6 +103,8 @@ def test_device_fields_added_later_count_only_when_set() -> None:
     # set to another value, the field makes another run
     pcm = dataclasses.replace(cfg, device=femsyn.preset("3t1c2pcm-6b"))
     assert identity(config_dict(pcm), SPLIT)["device"]["msb_model"] == "pcm"
+    domains = identity(config_dict(dataclasses.replace(cfg, device=femsyn.preset("femfet-6b"))), SPLIT)
+    assert domains["device"]["msb_model"] == "domains" and domains["device"]["fe_domains"] > 0
 
 
 def test_run_name() -> None:

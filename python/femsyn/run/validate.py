@@ -18,12 +18,16 @@ from typing import Any
 
 import numpy as np
 
+from femsyn.device import DeviceParams
 from femsyn.run.checkpoint import CheckpointError
 from femsyn.run.config import TrainConfig
 
 __all__ = ["CHECKPOINT_FORMAT", "check_checkpoint", "as_json"]
 
 CHECKPOINT_FORMAT = "femsyn-checkpoint-v1"
+
+
+_DEVICE_DEFAULTS = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
 
 
 def as_json(v: Any) -> Any:
@@ -109,8 +113,8 @@ def _check_model(bad: Any, config: TrainConfig, model: dict[str, Any], layers: l
         rows, cols = st.get("rows"), st.get("cols")
         if (rows, cols) != (layer.rows, layer.cols):
             raise bad(entry, f"shape ({rows}, {cols}) is not the layer's ({layer.rows}, {layer.cols})")
-        saved = as_json(st.get("device"))
-        if not isinstance(saved, dict) or saved != {k: device[k] for k in saved} or set(saved) != set(device):
+        saved = _with_defaults(as_json(st.get("device")))
+        if not isinstance(saved, dict) or saved != {k: device.get(k) for k in saved} or set(saved) != set(device):
             diff = _device_diff(saved, device)
             raise bad(entry, f"device differs from the run's {config.synapse_label!r} ({diff})")
         for key, v in st.items():
@@ -119,6 +123,15 @@ def _check_model(bad: Any, config: TrainConfig, model: dict[str, Any], layers: l
         _check_counters(bad, entry, st)
         if not isinstance(b, np.ndarray) or b.shape != (layer.rows,) or b.dtype != np.float32:
             raise bad(f"model/biases/{i}", f"expected float32 of shape ({layer.rows},), got {_what(b)}")
+
+
+def _with_defaults(saved: Any) -> Any:
+    """A saved device dict with the DeviceParams fields it lacks at their defaults: a checkpoint
+    written before a field existed computed what the field's default computes (the native core
+    reads such a state the same way)."""
+    if not isinstance(saved, dict):
+        return saved
+    return {**as_json(_DEVICE_DEFAULTS), **saved}
 
 
 def _device_diff(saved: Any, device: dict[str, Any]) -> str:
