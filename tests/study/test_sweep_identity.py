@@ -92,7 +92,7 @@ def test_what_changes_the_name_and_what_does_not(tmp_path) -> None:
 def test_device_fields_added_later_count_only_when_set() -> None:
     cfg = TrainConfig(net="mlp", synapse="femfet-6b-linear", progress=False)  # the first release's stores
     ident = identity(config_dict(cfg), SPLIT)
-    defaults = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
+    defaults = DeviceParams.field_defaults()
     for name in DEVICE_HASHED_WHEN_SET:
         assert name in defaults, name  # each names a DeviceParams field
         assert name not in ident["device"], name  # at its default: not in the identity

@@ -262,6 +262,11 @@ class DeviceParams:
         return dataclasses.asdict(self)
 
     @classmethod
+    def field_defaults(cls) -> dict[str, Any]:
+        """Every field's default: what a field means in a device dict written before it existed."""
+        return {f.name: f.default for f in dataclasses.fields(cls)}
+
+    @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DeviceParams:
         """Build from a mapping of field names (unknown names: ValueError listing valid ones)."""
         names = [f.name for f in dataclasses.fields(cls)]

@@ -27,7 +27,7 @@ __all__ = ["CHECKPOINT_FORMAT", "check_checkpoint", "as_json"]
 CHECKPOINT_FORMAT = "femsyn-checkpoint-v1"
 
 
-_DEVICE_DEFAULTS = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
+_DEVICE_DEFAULTS = DeviceParams.field_defaults()
 
 
 def as_json(v: Any) -> Any:

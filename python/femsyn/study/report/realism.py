@@ -10,7 +10,6 @@ by one: that needs one run per term (a sweep over the fields named here).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -30,7 +29,7 @@ _NOT_PHYSICS = {"name", "source", "sources", "notes"}
 #: the device-to-device variation fields of the weight itself (drawn once per array); all zero means
 #: the array's cells are identical up to the leak time constant (``tau_leak_d2d_rel``)
 D2D_FIELDS = ("step_d2d_rel", "msb_d2d_rel", "lsb_exp_a_d2d_rel")
-_DEFAULTS = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
+_DEFAULTS = DeviceParams.field_defaults()
 
 
 def realism_terms(realistic: Mapping[str, Any], linear: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:

@@ -98,7 +98,7 @@ def _float_fields(cls: type) -> set[str]:
 
 _TRAIN_FLOATS = _float_fields(TrainConfig)
 _DEVICE_FLOATS = _float_fields(DeviceParams)
-_DEVICE_DEFAULTS = {f.name: f.default for f in dataclasses.fields(DeviceParams)}
+_DEVICE_DEFAULTS = DeviceParams.field_defaults()
 
 
 def _canonical(d: Mapping[str, Any], floats: set[str]) -> dict[str, Any]:
