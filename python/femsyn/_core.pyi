@@ -16,7 +16,7 @@ Conventions of every method:
   reading weights never changes the state or the future trajectory.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, final
 
 import numpy as np
@@ -29,6 +29,7 @@ __all__ = [
     "set_num_threads",
     "get_num_threads",
     "device_fields",
+    "fe_switched_fraction",
     "STATE_FORMAT",
     "nn_conv2d_forward",
     "nn_conv2d_backward",
@@ -58,6 +59,19 @@ def get_num_threads() -> int:
 
 def device_fields() -> list[str]:
     """Names of all device parameters in declaration order."""
+
+def fe_switched_fraction(
+    device: Any,
+    voltages: Sequence[float],
+    widths: Sequence[float],
+    cells: int = 256,
+    seed: int = 0,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Switched fraction of a ``msb_model="domains"`` device's FE layer after one pulse of each
+    amplitude (V) and width (s) from the erased state: ``(sampled, nominal)``, each of shape
+    ``(len(voltages), len(widths))``. Sampled: the mean over ``cells`` devices (their own
+    activation fields, NLS thresholds drawn from ``seed``); nominal: the expectation over the
+    activation-field distribution. ValueError for another store or a negative grid value."""
 
 # A PyO3 class is not subclassable (@final; a final class needs no @disjoint_base) and is
 # constructed by ``__new__`` (PyO3's ``#[new]``), so the stub declares ``__new__``, not ``__init__``.

@@ -74,6 +74,10 @@ pub enum Stream {
     D2dShapeDown = 15,
     /// static activation fields of the FE domains (msb_model 'domains'), per cell and domain
     D2dDomain = 16,
+    /// static per-cell retention spread and per-domain back-switching draws (inference)
+    D2dRetention = 17,
+    /// draws of the device-characterization helpers (switching curves), never of a training run
+    Characterize = 18,
 }
 
 /// A hashed `(seed, stream, step)` triple; per-cell values derive from it.

@@ -158,6 +158,7 @@ def format_training(t: dict[str, Any]) -> str:
                 _fmt(r.get(f"ratio_to_{ref}"), ".3f"),
                 _fmt(r.get(f"step_time_vs_{ref}"), ".3f"),
                 _fmt(100 * r["device_share"], ".1f") + "%" if "device_share" in r else "-",
+                _fmt(r.get("step_time_vs_levels"), ".3f"),
             ]
         )
     first = t["results"][0] if t["results"] else {}
@@ -165,10 +166,23 @@ def format_training(t: dict[str, Any]) -> str:
         f"training steps (batch {first.get('batch_size', '-')}, random data, "
         f"median of {first.get('rounds', '-')} interleaved rounds, "
         f"BLAS threads {t.get('blas_threads') or 'unchanged'} as in femsyn.run.train; "
-        f"img/cpu-s: per second of process CPU time; device: 1 - t(nodevice) / t(preset))"
+        f"img/cpu-s: per second of process CPU time; device: 1 - t(nodevice) / t(preset); "
+        f"step / levels: t(preset) / t(preset:levels), the cell's own MSB store against ideal levels)"
     )
     table = _table(
-        ["net", "preset", "cells", "images/s", "best", "img/cpu-s", "ms/step", f"x {ref}", f"step / {ref}", "device"],
+        [
+            "net",
+            "preset",
+            "cells",
+            "images/s",
+            "best",
+            "img/cpu-s",
+            "ms/step",
+            f"x {ref}",
+            f"step / {ref}",
+            "device",
+            "step / levels",
+        ],  # fmt: skip
         rows,
     )
     return head + "\n" + table

@@ -14,6 +14,7 @@ Nets are ``lenet``, ``mlp``, ``vgg`` (width 1) or a VGG width such as ``vgg0.25`
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,12 +35,40 @@ DEFAULT_PRESETS: tuple[str, ...] = ("float", "ideal-6b", "femfet-6b")
 #: The presets a net is timed with when none are given: the paper's designs for its dataset
 #: (6 bits for MNIST, 8 bits for CIFAR-10), and ``nodevice`` for the device model's share.
 NET_PRESETS: dict[str, tuple[str, ...]] = {
-    "lenet": ("nodevice", "float", "ideal-6b", "femfet-6b"),
+    "lenet": ("nodevice", "float", "ideal-6b", "femfet-6b", "femfet-6b:levels"),
     "mlp": ("nodevice", "float", "ideal-6b", "femfet-6b"),
     "vgg": ("nodevice", "float", "ideal-8b", "femfet-8b"),
 }
 #: Pseudo-preset: the same layers and optimizer on plain float32 weights, no synapse model.
 NODEVICE = "nodevice"
+#: Suffix of a pseudo-preset: the cell with its MSB in the ``levels`` store instead of its own
+#: (``femfet-6b:levels``), to time what the domain model costs (target ``domains_overhead``).
+LEVELS_TWIN = ":levels"
+
+
+def bench_device(name: str) -> Any:
+    """The device of a bench preset name: a preset, ``nodevice`` (float weights) or
+    ``<preset>:levels``: the preset with the first release's MSB store (ideal levels, 0.5 %
+    programming error, exp retention) and everything else unchanged."""
+    from femsyn.device.presets import preset
+
+    if name == NODEVICE:
+        return "float"
+    if not name.endswith(LEVELS_TWIN):
+        return name
+    dev = preset(name[: -len(LEVELS_TWIN)])
+    own_store = {f: 0 for f in dev.to_dict() if f.startswith("fe_") or f.startswith("msb_pcm_")}
+    return dataclasses.replace(
+        dev,
+        name=name,
+        msb_model="levels",
+        msb_prog_sigma_rel=0.005,
+        msb_c2c_rel=0.0,
+        retention_model="exp",
+        retention_sigma_ln=0.0,
+        pcm_drift_nu=0.0,
+        **own_store,
+    )
 
 
 def net_spec(name: str) -> tuple[str, float]:
@@ -142,7 +171,7 @@ class Stepper:
         self.preset = preset
         self.batch_size = batch_size
         self.lr = lr
-        device = "float" if preset == NODEVICE else preset
+        device = bench_device(preset)
         self.net = build_net(
             net, device, seed=seed, width=width, weight_range=weight_range, input_shape=default_input_shape(net)
         )
@@ -302,6 +331,10 @@ def _row(
         row[f"ratio_to_{reference}_rounds"] = ratios
         # step-time overhead of the device model over the float step of the same loop
         row[f"step_time_vs_{reference}"] = statistics.median(1.0 / q for q in ratios)
+    twin = per_round.get(p + LEVELS_TWIN)
+    if twin:
+        # what the cell's own MSB store costs over the levels store, per round
+        row["step_time_vs_levels"] = statistics.median(b / a for a, b in zip(ips, twin, strict=False))
     if NODEVICE in per_round and p != NODEVICE:
         # the device model's share of the step: 1 - t(plain weights) / t(this preset), per round
         row["device_share"] = statistics.median(1.0 - a / b for a, b in zip(ips, per_round[NODEVICE], strict=False))

@@ -20,6 +20,7 @@ _COMMANDS = {
     "compare": "compare",
     "sweep": "sweep",
     "bench": "bench",
+    "device-curves": "device_curves",
 }
 
 
@@ -59,6 +60,7 @@ def main(debug: bool, offline: bool) -> None:
     femsyn compare --net lenet --seeds 3 --out DIR   the paper's comparison, as a report
     femsyn sweep SPEC.toml --out DIR                 a parameter sweep on Dask, as a report
     femsyn bench --quick                             kernel and training speed on this machine
+    femsyn device-curves --synapse femfet-6b --out D switching, levels, retention, LSB response
 
     Errors are plain lines naming the flag or file (exit 2: a bad flag value, 1: a failure);
     --debug shows the traceback.

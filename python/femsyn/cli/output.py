@@ -25,6 +25,12 @@ def accuracy_lines(acc: dict[str, Any], indent: str = "  ") -> list[str]:
     return [f"{indent}{label:<{width}}{100 * v:6.2f} %" for label, v in rows]
 
 
+def retention_curve_line(curve: list[list[float]], indent: str = "  ") -> str:
+    """The MSB-only accuracy curve on one line: ``t: accuracy`` per retention time."""
+    points = ", ".join(f"{t:g} s {100 * a:.2f} %" for t, a in curve)
+    return f"{indent}MSB-only vs retention time: {points}"
+
+
 def format_summary(s: dict[str, Any], out: str | None) -> str:
     """What ``femsyn train`` prints: splits, the three accuracies, counters, speed, warnings."""
     acc = s["accuracy"]
@@ -37,6 +43,7 @@ def format_summary(s: dict[str, Any], out: str | None) -> str:
         f"  train split: {s['split']['train']}",
         f"  accuracy on {ev}:",
         *accuracy_lines(acc, "    "),
+        *([retention_curve_line(s["retention_curve"], "    ")] if s.get("retention_curve") else []),
         f"  MSB writes {_fmt_int(c.get('msb_writes'))} (max per cell {_fmt_int(c.get('max_cell_writes'))}), "
         f"LSB pulses {_fmt_int(c.get('pulses'))} (clipped {_fmt_int(c.get('clipped_pulses'))}), "
         f"blocked carries {_fmt_int(c.get('blocked_carries'))}",

@@ -200,8 +200,26 @@ class DeviceParams:
     fe_verify_step_v: float = 0.0
     #: wear-out ("stuck": the cell keeps its level) once msb_writes > endurance
     endurance_cycles: float = 1e10
-    #: MSB relaxes toward weight 0 with this time constant (inference retention)
+    #: retention time of the MSB (inference only; drawn per cell with ``retention_sigma_ln``).
+    #: Its meaning is the ``retention_model``'s: "exp": the 1/e time; "log": the time the
+    #: saturated level's window closes; "domains": the back-switching time of a domain at the
+    #: median activation field; "drift": unused
     tau_retention_s: float = 1e4
+    #: how the MSB weight relaxes after its last write (inference only; femsyn.device.retention
+    #: in the core): "exp" (w0 exp(-t/tau), first release; one shared factor without spread) |
+    #: "log" (the window closes linearly in log time: every level loses w_sat ln(1 + t/t0) /
+    #: ln(1 + tau/t0), so partial levels close first) | "domains" (per-domain back-switching of
+    #: the ``domains`` store under the depolarization field, NLS law with ``fe_*``) | "drift"
+    #: (PCM: w0 (t/t0)^-nu)
+    retention_model: str = "exp"
+    #: device-to-device lognormal spread of each cell's tau (or nu for "drift"): drawn once per
+    #: array from its seed
+    retention_sigma_ln: float = 0.0
+    #: "log": onset time t0 of the log-time decay; "drift": time of the first read after the
+    #: write (no drift before it)
+    retention_t0_s: float = 1.0
+    #: "drift": median drift exponent nu of G ~ t^-nu, in (0, 1]; 0 for every other model
+    pcm_drift_nu: float = 0.0
     #: LSB update pulse width
     pulse_width_s: float = 250e-12
     #: LSB charge/discharge current

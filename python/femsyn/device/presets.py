@@ -47,6 +47,12 @@ __all__ = ["preset", "presets"]
 #   [D20]  S. Deng et al., "A comprehensive model for ferroelectric FET capturing the key
 #          behaviors: scalability, variation, stochasticity, and accumulation", VLSI 2020:
 #          multi-domain FeFET model with per-domain NLS switching and accumulated time.
+#   [I07]  D. Ielmini, A. L. Lacaita, D. Mantegazza, "Recovery and drift dynamics of resistance
+#          and threshold voltages in phase-change memories", IEEE TED 54, 308 (2007): PCM drift
+#          R ~ t^nu, nu ~ 0.05-0.1 for amorphous-rich states.
+#   [J20]  V. Joshi et al., "Accurate deep neural network inference using computational
+#          phase-change memory", Nat. Commun. 11, 2473 (2020): per-device spread of the drift
+#          exponent (nu ~ 0.05 with a device-to-device spread of about a third of it).
 #   [NS3]  MLP+NeuroSim V3.0 (P.-Y. Chen, X. Peng, S. Yu, IEEE TCAD 2018), Cell.cpp: the
 #          reference implementation of the earlier hybrid cells. 3T1C capacitor (_3T1C): NL
 #          +0.2 / -0.2, c2c 0.5 % of the range; 2T-1FeFET (_2T1F): NL 0.5 / 0.5, c2c 0.5 %,
@@ -72,8 +78,14 @@ _A_NL_488 = 0.200303  # NL 4.88: PCM depression (label -4.88)
 #: c2c noise of a 32-pulse train is ~0.6 spacings: LeNet/MNIST (1 epoch, first 10k images)
 #: stays at chance (10.2 %), against 92.1 / 89.3 % (training / MSB-only) closed loop
 #: (3t1c2pcm-6b-linear: 92.1 / 90.9 %).
+#: Its retention is conductance drift, G ~ (t / 1 s)^-nu with nu 0.05 [I07] and a lognormal
+#: per-device spread of 0.4 (about a third of nu, [J20]); both *reconstructed* for [A18]'s cell.
 _PCM_STORE: dict[str, Any] = dict(
     msb_model="pcm",
+    retention_model="drift",
+    pcm_drift_nu=0.05,
+    retention_sigma_ln=0.4,
+    retention_t0_s=1.0,
     msb_prog_sigma_rel=0.0,
     msb_pcm_max_pulses=97,
     msb_pcm_a_up=_A_NL_24,
@@ -141,6 +153,19 @@ _CAPACITOR_NODE: dict[str, Any] = dict(
 #: domains (10 ns: 99.9 %), and the two partial levels need about 0.95 V and 1.05 V (half the
 #: domains at 1.0 V). 64 domains per cell: the FE capacitor of a ~100 nm cell over ~10 nm
 #: grains. Written open loop (erase + one amplitude-targeted pulse, [N18] reports no verify).
+#: Retention of the domain store (``retention_model="domains"``): every domain aligned with the
+#: net polarization back-switches with the write's NLS law under the depolarization field; the
+#: field is set by the back-switching time of a median domain, 1e10 s (*reconstructed*, chosen
+#: so that [N18]'s worst case holds: a partially programmed level of the 2-bit cell is about
+#: lost at ~1e4 s while the saturated levels keep ~70 % of their weight; the E_a spread of the
+#: writes makes the decay log-time-like). Per-cell spread of the field (imprint, grain
+#: texture): lognormal 0.5 on the time (*reconstructed*).
+_FEMFET_RETENTION: dict[str, Any] = dict(
+    retention_model="domains",
+    tau_retention_s=1e10,
+    retention_sigma_ln=0.5,
+)
+
 _FEMFET_DOMAINS: dict[str, Any] = dict(
     msb_model="domains",
     msb_prog_sigma_rel=0.0,
@@ -154,6 +179,7 @@ _FEMFET_DOMAINS: dict[str, Any] = dict(
     fe_beta=2.0,
     fe_verify_step_v=0.01,
     msb_write_scheme="open-loop",
+    **_FEMFET_RETENTION,
 )
 
 _FEMFET_PROTOCOL: dict[str, Any] = dict(
@@ -221,6 +247,12 @@ _PRESETS: dict[str, dict[str, Any]] = {
         lsb_exp_a_down=_A_NL_05,
         lsb_c2c_rel=0.005,
         **_READ_ALL_RESET,
+        # FeFET retention: the memory window closing linearly in log time ([M17]-type data);
+        # *reconstructed*: the saturated window closes at 1e12 s, so the partial levels of the
+        # 2-bit MSB are lost toward 1e4 s (the worst case of [N18]'s FeFET family), spread 0.5
+        retention_model="log",
+        tau_retention_s=1e12,
+        retention_sigma_ln=0.5,
     ),
     # 3T1C + 2PCM [A18]: the 3T1C capacitor's response [NS3], [A18]'s protocol and the PCM
     # pair's own nonlinear, noisy open-loop programming [NS3] (_PCM_STORE).

@@ -18,10 +18,9 @@ from __future__ import annotations
 from femsyn.run.augment import augment_batch
 from femsyn.run.config import TrainConfig, default_hparams
 from femsyn.run.diagnostics import TrainingDivergedError, TrainingWarning
-from femsyn.run.evaluation import evaluate_checkpoint
+from femsyn.run.evaluation import RETENTION_CURVE_S, evaluate_checkpoint
 from femsyn.run.loop import train
 from femsyn.run.resume import CHECKPOINT, RESUME_FREE_FIELDS, load_run_config
-from femsyn.run.summary import RETENTION_CURVE_S
 
 __all__ = [
     "CHECKPOINT",

@@ -38,20 +38,34 @@ class Evaluator:
         self._seen.clear()
 
 
+#: retention times (s) of every run's MSB-only accuracy curve (device-model contract v2)
+RETENTION_CURVE_S = (0.0, 1.0, 1e2, 1e4, 1e6, 1e8)
+
+
+def retention_curve(evaluator: Evaluator, retention_s: float) -> list[list[float]]:
+    """MSB-only accuracy at every time of ``RETENTION_CURVE_S`` and at ``retention_s``:
+    ``[[t, accuracy], ...]`` in increasing t."""
+    times = sorted(set(RETENTION_CURVE_S) | {float(retention_s)})
+    return [[t, evaluator(inference=True, retention_s=t)] for t in times]
+
+
 def evaluate_checkpoint(
     path: str | os.PathLike,
     retention_s: float | None = None,
     data_dir: str | os.PathLike | None = None,
     eval_batch_size: int | None = None,
+    *,
+    curve: bool = False,
 ) -> dict[str, Any]:
     """Accuracies of a saved run (run directory or checkpoint.npz) on its evaluation split.
 
-    Returns ``{"train_weights", "msb_only", "msb_retention", "retention_s", "split", "epoch"}``;
-    ``retention_s`` defaults to the run's own. Raises ValueError when the data found now
-    gives a different evaluation split than the run used.
+    Returns ``{"train_weights", "msb_only", "msb_retention", "retention_s", "split", "epoch"}``,
+    with ``curve`` also ``"retention_curve"`` (see :func:`retention_curve`); ``retention_s``
+    defaults to the run's own. Raises ValueError when the data found now gives a different
+    evaluation split than the run used.
     """
     with blas_threads():
-        return _evaluate_checkpoint(path, retention_s, data_dir, eval_batch_size)
+        return _evaluate_checkpoint(path, retention_s, data_dir, eval_batch_size, curve)
 
 
 def _evaluate_checkpoint(
@@ -59,6 +73,7 @@ def _evaluate_checkpoint(
     retention_s: float | None,
     data_dir: str | os.PathLike | None,
     eval_batch_size: int | None,
+    curve: bool,
 ) -> dict[str, Any]:
     ckpt = checkpoint_path(path)
     state = load_checkpoint(ckpt)
@@ -89,7 +104,7 @@ def _evaluate_checkpoint(
     check_checkpoint(ckpt, config, state, net.synaptic_layers, -(-data.n_train // config.batch_size))
     restore_net(net, state["model"], ckpt)
     ev = Evaluator(net, data.eval_x, data.eval_y, config.eval_batch_size)
-    return {
+    out = {
         "train_weights": ev(inference=False),
         "msb_only": ev(inference=True),
         "msb_retention": ev(inference=True, retention_s=float(retention_s)),
@@ -97,3 +112,6 @@ def _evaluate_checkpoint(
         "split": data.split["eval"],
         "epoch": int(state["epoch"]),
     }
+    if curve:
+        out["retention_curve"] = retention_curve(ev, float(retention_s))
+    return out

@@ -10,13 +10,11 @@ from femsyn._version import __version__
 from femsyn.nn.kernels import numerics
 from femsyn.nn.layers import Sequential
 from femsyn.run.config import TrainConfig
-from femsyn.run.evaluation import Evaluator
+from femsyn.run.evaluation import Evaluator, retention_curve
 from femsyn.run.inputs import TrainingData
 from femsyn.run.metrics import counters, sum_counters
 
-__all__ = ["RETENTION_CURVE_S", "final_summary"]
-
-RETENTION_CURVE_S = (0.0, 1e2, 1e3, 1e4, 1e5)
+__all__ = ["final_summary"]
 
 
 def device_dict(device: Any) -> dict[str, Any]:
@@ -43,8 +41,7 @@ def final_summary(
     acc_train = evaluator(inference=False)
     acc_msb = evaluator(inference=True)
     acc_ret = evaluator(inference=True, retention_s=config.retention_s)
-    times = sorted(set(RETENTION_CURVE_S) | {float(config.retention_s)})
-    curve = [[t, evaluator(inference=True, retention_s=t)] for t in times]
+    curve = retention_curve(evaluator, config.retention_s)
     per_layer = counters(net)
     return {
         "femsyn_version": __version__,

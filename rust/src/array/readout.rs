@@ -4,11 +4,13 @@
 use super::leak::{LEAK_CELL, LEAK_NONE, LEAK_UNIFORM};
 use super::simd::has_avx2;
 use super::{check_len, SynapseArray};
-use crate::device::{Kind, Mapping};
+use crate::device::msb::DomainState;
+use crate::device::{Kind, Mapping, Retention};
 use crate::error::{Error, Result};
 use crate::parallel::{install, CHUNK};
 use crate::rng::{Key, Stream};
 use rayon::prelude::*;
+use std::sync::atomic::Ordering;
 
 /// Training readout of one chunk: level + msb_error + D_L * leaked lsb (f64, one rounding).
 /// The level is computed as `lo + m * D_M`, the same expression as the level table.
@@ -167,13 +169,53 @@ pub(super) fn readout_levels(o: &mut [f32], m: &[u16], lo: f64, d_m: f64) {
     }
 }
 
+/// The MSB weight of a cell at an inference readout `t` after its last write: the retention
+/// model of the device applied to the written weight (level + error), or, for the domain
+/// store, to its domain mask (each domain switched back moves it by `span / N`).
+struct RetainedMsb<'a> {
+    ret: Retention,
+    /// the domain store's physics and masks (`domains` retention only)
+    domains: Option<(&'a DomainState, f64)>,
+}
+
+impl<'a> RetainedMsb<'a> {
+    fn new(a: &'a SynapseArray, t: f64) -> RetainedMsb<'a> {
+        let geo = &a.geo;
+        let top = geo.lo + (geo.n_levels.max(1) - 1) as f64 * geo.d_m;
+        let ret = Retention::new(&a.dev, a.seed, t, geo.lo.abs().max(top.abs()));
+        let domains = match &a.domains {
+            Some(d) if ret.acts_on_domains() && !ret.is_identity() => {
+                let span = (geo.n_levels.max(2) - 1) as f64 * geo.d_m;
+                Some((d, span / d.nls.n as f64))
+            }
+            _ => None,
+        };
+        RetainedMsb { ret, domains }
+    }
+
+    /// Weight of cell `g` after the retention time, from its written weight `w0`.
+    #[inline]
+    fn weight(&self, g: usize, w0: f64) -> f64 {
+        match self.domains {
+            Some((d, per_domain)) => {
+                let mask = d.masks.0[g].load(Ordering::Relaxed);
+                let up_t = self.ret.domain_fraction(&d.nls, g as u64, mask);
+                w0 + (up_t as f64 - mask.count_ones() as f64) * per_domain
+            }
+            None if self.ret.is_identity() => w0,
+            None => self.ret.weight(g as u64, w0),
+        }
+    }
+}
+
 /// Readouts of at least this many cells (16 MiB of output) use streaming stores.
 const STREAM_MIN_CELLS: usize = 1 << 22;
 
 impl SynapseArray {
     /// Readout into `out` (row-major). Training: level + msb_error (static offset + programming
-    /// error) + D_L * lsb (leak applied, state unchanged). Inference: MSB only, times
-    /// exp(-retention_s / tau_ret), plus per-readout read noise.
+    /// error) + D_L * lsb (leak applied, state unchanged). Inference: MSB only after
+    /// `retention_s` seconds of the device's retention model (`device::retention`), plus
+    /// per-readout read noise.
     pub fn weights_into(
         &mut self,
         inference: bool,
@@ -211,11 +253,7 @@ impl SynapseArray {
                 let err = &self.msb_error;
                 let decay = &self.decay;
                 let decay0 = self.decay0;
-                let ret = if self.dev.tau_retention_s.is_finite() {
-                    (-retention_s / self.dev.tau_retention_s).exp()
-                } else {
-                    1.0
-                };
+                let ret = RetainedMsb::new(self, retention_s);
                 let rn = if inference {
                     self.dev.msb_read_noise_rel * self.geo.d_m
                 } else {
@@ -233,13 +271,13 @@ impl SynapseArray {
                         if inference && rn > 0.0 {
                             for j in 0..len {
                                 let lv = geo.lo + m[j] as f64 * geo.d_m;
-                                let v = (lv + e[j] as f64) * ret;
+                                let v = ret.weight(base + j, lv + e[j] as f64);
                                 o[j] = (v + rn * key.normal((base + j) as u64)) as f32;
                             }
                         } else if inference {
                             for j in 0..len {
                                 let lv = geo.lo + m[j] as f64 * geo.d_m;
-                                o[j] = ((lv + e[j] as f64) * ret) as f32;
+                                o[j] = ret.weight(base + j, lv + e[j] as f64) as f32;
                             }
                         } else {
                             let l = &lsb[base..base + len];

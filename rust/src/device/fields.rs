@@ -2,8 +2,8 @@
 //! per-field code.
 
 use super::{
-    DeviceParams, Kind, LsbResponse, Mapping, MsbKind, Residual, Rounding, TransferProtocol,
-    WriteScheme,
+    DeviceParams, Kind, LsbResponse, Mapping, MsbKind, Residual, RetentionKind, Rounding,
+    TransferProtocol, WriteScheme,
 };
 use crate::error::{Error, Result};
 
@@ -80,6 +80,10 @@ pub const FIELDS: &[(&str, FieldType)] = &[
     ("fe_verify_step_v", FieldType::Float),
     ("endurance_cycles", FieldType::Float),
     ("tau_retention_s", FieldType::Float),
+    ("retention_model", FieldType::Str),
+    ("retention_sigma_ln", FieldType::Float),
+    ("retention_t0_s", FieldType::Float),
+    ("pcm_drift_nu", FieldType::Float),
     ("pulse_width_s", FieldType::Float),
     ("pulse_current_a", FieldType::Float),
     ("c_node_f", FieldType::Float),
@@ -167,6 +171,7 @@ impl DeviceParams {
             "lsb_response" => self.lsb_response = LsbResponse::parse(as_str(field, v)?)?,
             "msb_model" => self.msb_model = MsbKind::parse(as_str(field, v)?)?,
             "msb_write_scheme" => self.msb_write_scheme = WriteScheme::parse(as_str(field, v)?)?,
+            "retention_model" => self.retention_model = RetentionKind::parse(as_str(field, v)?)?,
             "msb_pcm_max_pulses" => {
                 self.msb_pcm_max_pulses = int_in(field, as_int(field, v)?, 0, 1 << 20)? as u32
             }
@@ -221,6 +226,9 @@ impl DeviceParams {
                     "fe_verify_step_v" => self.fe_verify_step_v = x,
                     "endurance_cycles" => self.endurance_cycles = x,
                     "tau_retention_s" => self.tau_retention_s = x,
+                    "retention_sigma_ln" => self.retention_sigma_ln = x,
+                    "retention_t0_s" => self.retention_t0_s = x,
+                    "pcm_drift_nu" => self.pcm_drift_nu = x,
                     "pulse_width_s" => self.pulse_width_s = x,
                     "pulse_current_a" => self.pulse_current_a = x,
                     "c_node_f" => self.c_node_f = x,
@@ -306,6 +314,10 @@ impl DeviceParams {
             ("fe_verify_step_v", F(self.fe_verify_step_v)),
             ("endurance_cycles", F(self.endurance_cycles)),
             ("tau_retention_s", F(self.tau_retention_s)),
+            ("retention_model", S(self.retention_model.as_str().into())),
+            ("retention_sigma_ln", F(self.retention_sigma_ln)),
+            ("retention_t0_s", F(self.retention_t0_s)),
+            ("pcm_drift_nu", F(self.pcm_drift_nu)),
             ("pulse_width_s", F(self.pulse_width_s)),
             ("pulse_current_a", F(self.pulse_current_a)),
             ("c_node_f", F(self.c_node_f)),

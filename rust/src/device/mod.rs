@@ -7,6 +7,7 @@
 //! - `fields`: the field table, `set` / `to_values` by name;
 //! - `validate`: the range checks;
 //! - [`response`]: the LSB response models (one module each) and their registry;
+//! - [`retention`]: how the MSB weight relaxes after its last write (inference);
 //! - [`msb`]: the MSB store models (what one write does), behind one trait, and their fields'
 //!   checks.
 
@@ -14,12 +15,14 @@ mod fields;
 pub mod msb;
 mod names;
 pub mod response;
+pub mod retention;
 mod validate;
 
 pub use fields::{field_names, field_type, FieldType, Value, FIELDS};
 pub use msb::{MsbKind, WriteScheme};
 pub use names::{Kind, Mapping, Residual, Rounding, TransferProtocol};
 pub use response::LsbResponse;
+pub use retention::{Retention, RetentionKind};
 
 /// All device parameters (see `femsyn.device.DeviceParams` for documentation).
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +78,10 @@ pub struct DeviceParams {
     pub fe_verify_step_v: f64,
     pub endurance_cycles: f64,
     pub tau_retention_s: f64,
+    pub retention_model: RetentionKind,
+    pub retention_sigma_ln: f64,
+    pub retention_t0_s: f64,
+    pub pcm_drift_nu: f64,
     pub pulse_width_s: f64,
     pub pulse_current_a: f64,
     pub c_node_f: f64,
@@ -137,6 +144,10 @@ impl Default for DeviceParams {
             fe_verify_step_v: 0.0,
             endurance_cycles: 1e10,
             tau_retention_s: 1e4,
+            retention_model: RetentionKind::Exp,
+            retention_sigma_ln: 0.0,
+            retention_t0_s: 1.0,
+            pcm_drift_nu: 0.0,
             pulse_width_s: 250e-12,
             pulse_current_a: 6.67e-6,
             c_node_f: 50e-15,

@@ -109,6 +109,7 @@ impl DeviceParams {
             self.validate_carry()?;
             self.validate_response()?;
             self.validate_msb()?;
+            self.validate_retention()?;
         }
         Ok(())
     }

@@ -61,7 +61,7 @@ NOT_HASHED = (
 #: hashed only when set: a field added after runs were named, whose default leaves them unchanged
 HASHED_WHEN_SET = ("eval_limit",)
 #: DeviceParams fields added after runs were named (the PCM and ferroelectric-domain stores, the
-#: MSB write scheme):
+#: MSB write scheme, the retention models v2):
 #: hashed only when they differ from their default, which computes what those runs computed, so
 #: runs named before the fields existed keep their names and are reused
 DEVICE_HASHED_WHEN_SET = (
@@ -82,6 +82,10 @@ DEVICE_HASHED_WHEN_SET = (
     "fe_alpha",
     "fe_beta",
     "fe_verify_step_v",
+    "retention_model",
+    "retention_sigma_ln",
+    "retention_t0_s",
+    "pcm_drift_nu",
 )
 HASH_DIGITS = 16
 

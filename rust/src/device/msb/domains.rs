@@ -98,6 +98,27 @@ impl Nls {
         (self.ln_ea0 + self.sigma_ln * z).exp()
     }
 
+    /// Median activation field (V/m).
+    pub fn median_field(&self) -> f64 {
+        self.ln_ea0.exp()
+    }
+
+    /// NLS attempt time tau0 (s).
+    pub fn tau0(&self) -> f64 {
+        self.tau0
+    }
+
+    /// NLS exponent beta.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    /// `x^alpha`: the Merz-law exponent of a field ratio `x = E_a / E`.
+    #[inline]
+    pub fn merz_exponent(&self, x: f64) -> f64 {
+        pow(x, self.alpha)
+    }
+
     /// Normalized switching time `t / tau(E_a, V)` of one pulse (0 for V = 0).
     #[inline]
     pub fn progress(&self, ea: f64, v: f64, t: f64) -> f64 {
@@ -166,6 +187,28 @@ impl Nls {
             })
             .collect()
     }
+}
+
+/// Switched fraction after one pulse of amplitude `v` and width `t` from the erased state:
+/// `(sampled, nominal)`. Sampled: the mean over `cells` cells of the device (their own
+/// activation fields, one NLS threshold per domain drawn from `seed`), what a measurement of
+/// that many devices would give; nominal: [`Nls::mean_fraction`], the expectation over the E_a
+/// distribution. The device must be a validated `domains` store.
+pub fn switched_fraction(d: &DeviceParams, v: f64, t: f64, cells: u64, seed: u64) -> (f64, f64) {
+    let nls = Nls::new(d, seed);
+    let key = Key::new(seed, Stream::Characterize, 0);
+    let mut switched = 0u64;
+    for cell in 0..cells {
+        for k in 0..nls.n {
+            let ea = nls.activation_field(cell, k);
+            let u = key.uniform_f64(cell * MAX_DOMAINS as u64 + k as u64);
+            if nls.progress(ea, v, t) >= nls.threshold(u) {
+                switched += 1;
+            }
+        }
+    }
+    let sampled = switched as f64 / (cells.max(1) * nls.n as u64) as f64;
+    (sampled, nls.mean_fraction(v, t))
 }
 
 /// Per-cell domain masks (bit k set: domain k polarized up), shared by the chunks of a kernel

@@ -20,7 +20,7 @@ mod domains;
 mod levels;
 mod pcm;
 
-pub use domains::{DomainState, Domains, Masks, Nls, MAX_DOMAINS};
+pub use domains::{switched_fraction, DomainState, Domains, Masks, Nls, MAX_DOMAINS};
 pub use levels::Levels;
 pub use pcm::Pcm;
 
