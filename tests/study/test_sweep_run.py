@@ -95,7 +95,7 @@ def test_sweep_on_a_local_cluster_is_femsyn_train_point_by_point(bundled_mnist, 
     with open(tmp_path / "results.csv") as f:
         table = list(csv.DictReader(f))
     assert len(table) == 8
-    wanted = "synapse device.tau_leak_s seed acc_train acc_msb acc_retention acc_msb_after_100000s msb_writes pulses"
+    wanted = "synapse device.tau_leak_s seed acc_train acc_msb acc_retention acc_msb_after_100000000s msb_writes pulses"
     wanted += " cell_area_f2 energy_j latency_update_s lifetime_runs wall_s status error"
     for col in wanted.split():
         assert col in table[0], col
