@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from femsyn.device.presets import presets
+from femsyn.device.presets import preset, presets
 
 
 @click.command("device-curves")
@@ -25,17 +25,17 @@ def command(synapse: str, out: str, seed: int, cells: int) -> None:
     \b
     femsyn device-curves --synapse femfet-6b --out curves-femfet
     """
-    from femsyn.device.presets import preset
     from femsyn.study.device_curves import device_curves
 
     if synapse not in presets():
         raise click.BadParameter(
             f"unknown preset {synapse!r}; valid names: {', '.join(presets())}", param_hint="--synapse"
         )
-    if preset(synapse).kind != "hybrid":
+    kind = preset(synapse).kind
+    if kind != "hybrid":
         hybrid = [n for n in presets() if preset(n).kind == "hybrid"]
         raise click.BadParameter(
-            f"{synapse!r} has no device (kind {preset(synapse).kind!r}); hybrid cells: {', '.join(hybrid)}",
+            f"{synapse!r} has no device (kind {kind!r}); hybrid cells: {', '.join(hybrid)}",
             param_hint="--synapse",
         )
     data = device_curves(synapse, out, seed=seed, cells=cells)

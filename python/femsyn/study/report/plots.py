@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from femsyn.study.report.accuracy import retention_curve_numbers
 from femsyn.study.report.runs import RunData, writes_flat
 
 __all__ = ["PLOTS", "draw_plots"]
@@ -234,15 +235,13 @@ def _plot_retention(runs: Mapping[str, list[RunData]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     drawn = False
     for design, rs in runs.items():
-        curves = [r.summary.get("retention_curve") or [] for r in rs]
-        curves = [c for c in curves if c]
-        if not curves:
+        curve = retention_curve_numbers([r for r in rs if r.summary.get("retention_curve")])
+        if not curve:
             continue
-        n = min(len(c) for c in curves)
-        t = np.asarray([p[0] for p in curves[0][:n]], dtype=float)
-        a = np.asarray([[p[1] for p in c[:n]] for c in curves], dtype=float)
+        t = np.asarray(list(curve), dtype=float)
+        mean = np.asarray([m for m, _ in curve.values()], dtype=float)
         t_plot = np.where(t <= 0, _T_ZERO_AT, t)  # t = 0 drawn at the left edge of the log axis
-        ax.plot(t_plot, 100 * a.mean(axis=0), marker="o", ms=3, color=design_color(design), label=design)
+        ax.plot(t_plot, 100 * mean, marker="o", ms=3, color=design_color(design), label=design)
         drawn = True
     if not drawn:
         ax.text(0.5, 0.5, "no retention curves in these runs", ha="center", transform=ax.transAxes)
